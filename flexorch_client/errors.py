@@ -1,0 +1,41 @@
+"""Public home of the exception hierarchy: `from flexorch_client.errors import ...`."""
+
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    BadRequestError,
+    ConflictError,
+    FileTooLargeError,
+    FlexOrchError,
+    InvalidAPIKeyError,
+    NotFoundError,
+    PermissionDeniedError,
+    PlanUpgradeRequiredError,
+    QuotaExceededError,
+    RateLimitExceededError,
+    RequestTimeoutError,
+    ServerError,
+    TrialExpiredError,
+    UnsupportedFileError,
+)
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "BadRequestError",
+    "ConflictError",
+    "FileTooLargeError",
+    "FlexOrchError",
+    "InvalidAPIKeyError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PlanUpgradeRequiredError",
+    "QuotaExceededError",
+    "RateLimitExceededError",
+    "RequestTimeoutError",
+    "ServerError",
+    "TrialExpiredError",
+    "UnsupportedFileError",
+]

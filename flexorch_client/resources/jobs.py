@@ -1,0 +1,175 @@
+"""Job status, listing, feedback, and waiting for many jobs cheaply."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator, Iterable
+from typing import Any
+
+from .._constants import (
+    DEFAULT_MAX_POLL_INTERVAL,
+    DEFAULT_MIN_POLL_INTERVAL,
+    DEFAULT_WAIT_TIMEOUT,
+    JOBS_PAGE_SIZE,
+    POLL_BACKOFF_FACTOR,
+)
+from .._exceptions import APIStatusError
+from .._steps import Call, Op, OpContext, Pause, single
+from ..models import Feedback, Job, JobPage, WaitResult
+from ._base import AsyncResource, SyncResource
+
+
+def _get(job_id: str) -> Op[Job]:
+    return single(Call("GET", f"/jobs/{job_id}"), Job.model_validate)
+
+
+def _list(page: int, page_size: int, status: str | None) -> Op[JobPage]:
+    params = {"page": page, "page_size": page_size, "status": status}
+    return single(Call("GET", "/jobs", params=params), JobPage.model_validate)
+
+
+def _feedback(job_id: str, rating: str, issue: str | None, notes: str | None) -> Op[Feedback]:
+    body = {k: v for k, v in {"rating": rating, "issue": issue, "notes": notes}.items() if v}
+    return single(Call("POST", f"/jobs/{job_id}/feedback", json=body), Feedback.model_validate)
+
+
+_PAGES_KEY = "jobs_list_pages"
+
+
+def _list_pending(ctx: OpContext, pending: set[str]) -> Generator[Any, Any, dict[str, Job]]:
+    """Read `GET /jobs` pages while that stays cheaper than one GET per unseen job."""
+    found: dict[str, Job] = {}
+    page = 1
+    while True:
+        unseen = len(pending) - len(found)
+        known_pages: int | None = ctx.extras.get(_PAGES_KEY)
+        pages_left = (known_pages - page + 1) if known_pages else 1
+        # Worst case the unseen jobs sit on the last page; stop listing when
+        # fetching them one by one would cost no more.
+        if unseen <= max(pages_left, 1):
+            return found
+        try:
+            data = yield Call("GET", "/jobs", params={"page": page, "page_size": JOBS_PAGE_SIZE})
+        except APIStatusError as exc:
+            if exc.status_code in (404, 405, 501):
+                ctx.jobs_list_supported = False
+                return found
+            raise
+        ctx.jobs_list_supported = True
+        listing = JobPage.model_validate(data)
+        size = listing.page_size or JOBS_PAGE_SIZE
+        if listing.total is not None:
+            ctx.extras[_PAGES_KEY] = max(1, math.ceil(listing.total / size))
+        found.update((j.job_id, j) for j in listing.items if j.job_id in pending)
+        if len(listing.items) < size or (
+            listing.total is not None and page * size >= listing.total
+        ):
+            return found
+        page += 1
+
+
+def _poll_round(ctx: OpContext, pending: set[str]) -> Generator[Any, Any, dict[str, Job]]:
+    found: dict[str, Job] = {}
+    if ctx.jobs_list_supported is not False:
+        found = yield from _list_pending(ctx, pending)
+    for job_id in sorted(pending - found.keys()):
+        found[job_id] = Job.model_validate((yield Call("GET", f"/jobs/{job_id}")))
+    return found
+
+
+def _wait(
+    ctx: OpContext,
+    job_ids: Iterable[str],
+    timeout: float,
+    min_interval: float,
+    max_interval: float,
+) -> Op[WaitResult]:
+    order = list(dict.fromkeys(str(j) for j in job_ids))
+    pending = set(order)
+    states: dict[str, Job] = {}
+    deadline = ctx.clock() + timeout
+    interval = min_interval
+    while pending:
+        before = len(pending)
+        for job_id, job in (yield from _poll_round(ctx, pending)).items():
+            states[job_id] = job
+            if job.is_terminal:
+                pending.discard(job_id)
+        remaining = deadline - ctx.clock()
+        if not pending or remaining <= 0:
+            break
+        # Poll fast while jobs are finishing, slow down geometrically while nothing moves.
+        interval = (
+            min_interval
+            if len(pending) < before
+            else min(interval * POLL_BACKOFF_FACTOR, max_interval)
+        )
+        yield Pause(min(interval, remaining))
+    return WaitResult(
+        jobs={j: states[j] for j in order if j in states},
+        timed_out=[j for j in order if j in pending],
+    )
+
+
+class Jobs(SyncResource):
+    def get(self, job_id: str) -> Job:
+        """One job's current state. Raises NotFoundError for an unknown id."""
+        return self._run(_get(job_id))
+
+    def list(self, *, page: int = 1, page_size: int = 100, status: str | None = None) -> JobPage:
+        """One page of the tenant's jobs, newest first; `status` filters them."""
+        return self._run(_list(page, page_size, status))
+
+    def wait(
+        self,
+        job_ids: Iterable[str],
+        *,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        min_interval: float = DEFAULT_MIN_POLL_INTERVAL,
+        max_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+    ) -> WaitResult:
+        """Poll until every job is completed or failed, or `timeout` seconds pass.
+
+        Each round reads `GET /jobs` pages when that costs fewer requests than
+        one `GET /jobs/{id}` per pending job. The interval starts at
+        `min_interval`, grows geometrically up to `max_interval` while nothing
+        finishes, and drops back when something does. Jobs still running at the
+        deadline are listed in `timed_out`; nothing is raised for them.
+        """
+        return self._run(_wait(self._ctx, job_ids, timeout, min_interval, max_interval))
+
+    def feedback(
+        self, job_id: str, rating: str, issue: str | None = None, notes: str | None = None
+    ) -> Feedback:
+        """Rate a job's result: `rating` is "positive" or "negative"; `issue` one of
+        wrong_fields, missing_data, wrong_classification, pii_not_masked, other."""
+        return self._run(_feedback(job_id, rating, issue, notes))
+
+
+class AsyncJobs(AsyncResource):
+    async def get(self, job_id: str) -> Job:
+        """See `Jobs.get`."""
+        return await self._run(_get(job_id))
+
+    async def list(
+        self, *, page: int = 1, page_size: int = 100, status: str | None = None
+    ) -> JobPage:
+        """See `Jobs.list`."""
+        return await self._run(_list(page, page_size, status))
+
+    async def wait(
+        self,
+        job_ids: Iterable[str],
+        *,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        min_interval: float = DEFAULT_MIN_POLL_INTERVAL,
+        max_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+    ) -> WaitResult:
+        """See `Jobs.wait`."""
+        return await self._run(_wait(self._ctx, job_ids, timeout, min_interval, max_interval))
+
+    async def feedback(
+        self, job_id: str, rating: str, issue: str | None = None, notes: str | None = None
+    ) -> Feedback:
+        """See `Jobs.feedback`."""
+        return await self._run(_feedback(job_id, rating, issue, notes))
