@@ -1,0 +1,34 @@
+"""Shared test helpers for tests/client (imported by name: pytest puts this folder on sys.path)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+BASE = "https://api.test/v1"
+KEY = "dfx_SUPERSECRETKEY123"
+
+
+class FakeTime:
+    """A clock that only moves when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    async def asleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+
+def envelope(data: Any) -> dict[str, Any]:
+    return {"status": "success", "data": data, "error": None}
+
+
+def error_body(code: str, message: str = "nope") -> dict[str, Any]:
+    return {"status": "error", "data": None, "error": {"code": code, "message": message}}

@@ -1,0 +1,138 @@
+"""Error mapping: the status decides, error.code refines; retryable exactly as the contract says."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+import respx
+from _client_helpers import KEY, error_body
+
+from flexorch_client import FlexOrchClient
+from flexorch_client.errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    BadRequestError,
+    ConflictError,
+    FileTooLargeError,
+    FlexOrchError,
+    InvalidAPIKeyError,
+    NotFoundError,
+    PermissionDeniedError,
+    PlanUpgradeRequiredError,
+    QuotaExceededError,
+    RateLimitExceededError,
+    RequestTimeoutError,
+    ServerError,
+    TrialExpiredError,
+    UnsupportedFileError,
+)
+
+CASES: list[tuple[int, str | None, type[FlexOrchError], bool]] = [
+    (401, "INVALID_API_KEY", InvalidAPIKeyError, False),
+    (402, "TRIAL_EXPIRED", TrialExpiredError, False),
+    (429, "QUOTA_EXCEEDED", QuotaExceededError, False),
+    (429, "RATE_LIMIT_EXCEEDED", RateLimitExceededError, True),
+    (429, None, RateLimitExceededError, True),
+    (429, "SOMETHING_NEW", RateLimitExceededError, True),
+    (403, "PLAN_UPGRADE_REQUIRED", PlanUpgradeRequiredError, False),
+    (403, "FORBIDDEN", PermissionDeniedError, False),
+    (413, "FILE_TOO_LARGE", FileTooLargeError, False),
+    (415, "UNSUPPORTED_FILE", UnsupportedFileError, False),
+    (400, "VALIDATION_ERROR", BadRequestError, False),
+    (422, None, BadRequestError, False),
+    (404, "NOT_FOUND", NotFoundError, False),
+    (409, "CONFLICT", ConflictError, False),
+    (408, None, RequestTimeoutError, True),
+    (500, "INTERNAL", ServerError, True),
+    (503, None, ServerError, True),
+    # The status wins over a code documented for another status.
+    (500, "QUOTA_EXCEEDED", ServerError, True),
+    (418, None, APIStatusError, False),
+]
+
+
+@pytest.mark.parametrize(("status", "code", "cls", "retryable"), CASES)
+def test_each_status_and_code_maps_to_its_class(
+    api: respx.MockRouter,
+    make_client: Callable[..., FlexOrchClient],
+    status: int,
+    code: str | None,
+    cls: type[FlexOrchError],
+    retryable: bool,
+) -> None:
+    body = error_body(code, "server says no") if code else {"detail": "server says no"}
+    route = api.get("/usage").respond(status, json=body, headers={"X-Request-ID": "req_42"})
+    client = make_client(max_retries=2)
+    with pytest.raises(cls) as info:
+        client.usage.get()
+    err = info.value
+    assert type(err) is cls
+    assert err.status_code == status
+    assert err.code == code
+    assert err.message == "server says no"
+    assert err.request_id == "req_42"
+    assert err.retryable is retryable
+    # Terminal errors cost exactly one request; retryable ones use all retries.
+    assert route.call_count == (3 if retryable else 1)
+
+
+def test_quota_exceeded_is_never_retried_even_with_retry_after(
+    api: respx.MockRouter, make_client: Callable[..., FlexOrchClient]
+) -> None:
+    route = api.get("/usage").respond(
+        429, json=error_body("QUOTA_EXCEEDED"), headers={"Retry-After": "1"}
+    )
+    with pytest.raises(QuotaExceededError):
+        make_client().usage.get()
+    assert route.call_count == 1
+
+
+def test_non_json_error_body_still_maps(
+    api: respx.MockRouter, make_client: Callable[..., FlexOrchClient]
+) -> None:
+    api.get("/usage").respond(404, text="<html>gone</html>")
+    with pytest.raises(NotFoundError) as info:
+        make_client().usage.get()
+    assert info.value.message == "Not Found"
+
+
+def test_error_envelope_inside_a_200_raises(
+    api: respx.MockRouter, make_client: Callable[..., FlexOrchClient]
+) -> None:
+    api.get("/usage").respond(200, json=error_body("QUOTA_EXCEEDED", "out"))
+    with pytest.raises(FlexOrchError) as info:
+        make_client().usage.get()
+    assert info.value.code == "QUOTA_EXCEEDED"
+
+
+def test_connection_errors_are_wrapped_and_retried(
+    api: respx.MockRouter, make_client: Callable[..., FlexOrchClient]
+) -> None:
+    route = api.get("/usage").mock(side_effect=httpx.ConnectError("connection refused"))
+    with pytest.raises(APIConnectionError):
+        make_client(max_retries=3).usage.get()
+    assert route.call_count == 4
+
+
+def test_timeouts_raise_api_timeout_error(
+    api: respx.MockRouter, make_client: Callable[..., FlexOrchClient]
+) -> None:
+    api.get("/usage").mock(side_effect=httpx.ReadTimeout("slow"))
+    with pytest.raises(APITimeoutError) as info:
+        make_client(max_retries=1).usage.get()
+    assert isinstance(info.value, APIConnectionError)
+    assert info.value.retryable
+
+
+def test_exception_text_never_contains_the_key(
+    api: respx.MockRouter, make_client: Callable[..., FlexOrchClient]
+) -> None:
+    # A server that echoes the key back in its message must not leak it further.
+    api.get("/usage").respond(401, json=error_body("INVALID_API_KEY", f"bad key {KEY}"))
+    with pytest.raises(InvalidAPIKeyError) as info:
+        make_client().usage.get()
+    for text in (str(info.value), repr(info.value), info.value.message):
+        assert KEY not in text
