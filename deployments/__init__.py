@@ -1,0 +1,1 @@
+"""Serve and deploy the pipelines."""

@@ -1,0 +1,1 @@
+"""Prefect tasks of the ingest pipeline, one module per FlexOrch area."""

@@ -1,0 +1,138 @@
+"""Submit (FlexOrch /data-process): multi-file uploads or connector keys, through the client's
+throttle, with every file either accepted or rejected with its reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flexorch_client import FlexOrchClient, JobRef, ProcessResult, UploadFile
+from flexorch_client.errors import (
+    APIStatusError,
+    FileTooLargeError,
+    QuotaExceededError,
+    UnsupportedFileError,
+)
+from tasks.models import ConnectorSource, Engine, Source, SourceDocument
+
+
+@dataclass
+class BatchOutcome:
+    accepted: list[tuple[SourceDocument, JobRef]] = field(default_factory=list)
+    rejected: list[tuple[SourceDocument, str]] = field(default_factory=list)
+    # credits ran out at FlexOrch (QUOTA_EXCEEDED): nothing of these was accepted
+    not_sent: list[SourceDocument] = field(default_factory=list)
+    # sent, but the answer named neither a job nor a rejection for them
+    unacknowledged: list[SourceDocument] = field(default_factory=list)
+
+    def merge(self, other: BatchOutcome) -> BatchOutcome:
+        self.accepted += other.accepted
+        self.rejected += other.rejected
+        self.not_sent += other.not_sent
+        self.unacknowledged += other.unacknowledged
+        return self
+
+
+def match_result(batch: list[SourceDocument], result: ProcessResult) -> BatchOutcome:
+    """Pair each file of a batch with its job or its rejection.
+
+    FlexOrch names jobs by filename (batches never repeat one); a file the answer does not
+    name is reported as unacknowledged rather than guessed, and stays out of the ledger so a
+    rerun sends it again (FlexOrch's duplicate check makes that free if it was in fact accepted).
+    """
+    by_name = {d.filename: d for d in batch} | {d.key: d for d in batch}
+    out = BatchOutcome()
+    claimed: set[str] = set()
+    for ref in result.jobs:
+        doc = by_name.get(ref.filename or "")
+        if doc is not None and doc.sha256 not in claimed:
+            out.accepted.append((doc, ref))
+            claimed.add(doc.sha256)
+    for rej in result.rejected:
+        doc = by_name.get(rej.filename or "")
+        if doc is not None and doc.sha256 not in claimed:
+            out.rejected.append((doc, f"rejected {rej.code or 'by FlexOrch'}: {rej.reason or ''}"))
+            claimed.add(doc.sha256)
+    for doc in batch:
+        if doc.sha256 not in claimed:
+            out.unacknowledged.append(doc)
+    return out
+
+
+def _reason(exc: APIStatusError) -> str:
+    return f"rejected {exc.status_code} {exc.code or ''}: {exc.message}".replace("  ", " ")
+
+
+def _send(
+    client: FlexOrchClient,
+    batch: list[SourceDocument],
+    source: Source,
+    locale: str,
+    engine: Engine,
+) -> ProcessResult:
+    if isinstance(source, ConnectorSource):
+        keys = [d.connector_key or d.key for d in batch]
+        return client.documents.process_from_connector(source.connector_id, keys, locale=locale)
+    files = [UploadFile(filename=d.filename, content=Path(d.local_path or d.key)) for d in batch]
+    config: dict[str, Any] | None = None if engine == "deterministic" else {"engine": engine}
+    return client.documents.process(files, locale=locale, pipeline_config=config)
+
+
+def send_batch(
+    client: FlexOrchClient,
+    batch: list[SourceDocument],
+    source: Source,
+    locale: str,
+    engine: Engine,
+) -> BatchOutcome:
+    try:
+        return match_result(batch, _send(client, batch, source, locale, engine))
+    except QuotaExceededError:
+        return BatchOutcome(not_sent=list(batch))
+    except (FileTooLargeError, UnsupportedFileError) as exc:
+        if len(batch) == 1:
+            return BatchOutcome(rejected=[(batch[0], _reason(exc))])
+    except APIStatusError as exc:
+        # 4xx other than the above are about the request's content: another try will not help
+        # the bad file, but its batch-mates deserve a chance on their own.
+        if exc.retryable or exc.status_code is None or exc.status_code >= 500:
+            raise
+        if len(batch) == 1:
+            return BatchOutcome(rejected=[(batch[0], _reason(exc))])
+    out = BatchOutcome()
+    for doc in batch:
+        out.merge(send_batch(client, [doc], source, locale, engine))
+    return out
+
+
+@task(cache_policy=NO_CACHE)
+def submit_batch(
+    client: FlexOrchClient,
+    batch: list[SourceDocument],
+    source: Source,
+    locale: str,
+    engine: Engine,
+) -> BatchOutcome:
+    """One upload request (no Prefect retries: the client retries transport errors, and a
+    blind resend after an unseen success would upload twice)."""
+    outcome = send_batch(client, batch, source, locale, engine)
+    get_run_logger().info(
+        "Batch of %d: %d accepted (%d already known to FlexOrch), %d rejected, %d not sent, "
+        "%d unacknowledged",
+        len(batch),
+        len(outcome.accepted),
+        sum(ref.is_duplicate for _, ref in outcome.accepted),
+        len(outcome.rejected),
+        len(outcome.not_sent),
+        len(outcome.unacknowledged),
+    )
+    return outcome
+
+
+@task(cache_policy=NO_CACHE)
+def reprocess_document(client: FlexOrchClient, document_id: str) -> JobRef:
+    return client.documents.reprocess(document_id)

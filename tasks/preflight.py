@@ -1,0 +1,125 @@
+"""Preflight (FlexOrch /usage): who we are, how fast we may go, and what the run can afford."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel
+
+from flexorch_client import FlexOrchClient
+from flexorch_client.errors import InvalidAPIKeyError, TrialExpiredError
+from tasks.errors import AccountError, InsufficientCreditsError
+from tasks.models import Engine, SourceDocument
+
+# Credits per processed document by engine (FlexOrch pricing; duplicates cost nothing).
+ENGINE_COSTS: dict[str, int] = {"deterministic": 1, "local_ai": 3, "premium": 15}
+
+
+class AccountStatus(BaseModel):
+    plan: str
+    rpm: int | None
+    credits_used: int
+    credits_remaining: int | None  # None: the plan has no credit limit
+    is_trial: bool = False
+    trial_ends_at: str | None = None
+
+
+@dataclass(frozen=True)
+class CreditPlan:
+    """Which new documents this run can pay for; the rest wait for the next period."""
+
+    cost_each: int
+    needed: int
+    remaining: int | None
+    to_submit: list[SourceDocument]
+    deferred: list[SourceDocument]
+
+    @property
+    def deferral_reason(self) -> str:
+        return (
+            f"deferred: credits fall short ({self.needed} needed for all new documents, "
+            f"{self.remaining} remaining)"
+        )
+
+
+def plan_credits(
+    new: list[SourceDocument], *, engine: Engine, remaining: int | None, on_short: str
+) -> CreditPlan:
+    """Estimate what the new documents cost and decide what to send.
+
+    The estimate is an upper bound: files FlexOrch rejects or recognises as duplicates cost 0.
+    With `on_short="fail"` a shortfall raises with the numbers; with "defer" the first
+    documents that fit go and the rest are deferred.
+    """
+    cost = ENGINE_COSTS[engine]
+    needed = cost * len(new)
+    if remaining is None or needed <= remaining:
+        return CreditPlan(cost, needed, remaining, list(new), [])
+    if on_short == "fail":
+        raise InsufficientCreditsError(
+            documents=len(new), cost_each=cost, needed=needed, remaining=remaining
+        )
+    fits = max(0, remaining) // cost
+    return CreditPlan(cost, needed, remaining, list(new[:fits]), list(new[fits:]))
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+def check_account(client: FlexOrchClient) -> AccountStatus:
+    """Authenticate and read plan, RPM and credits; a dead key or trial ends the run here."""
+    logger = get_run_logger()
+    try:
+        limits = client.usage.rate_limits()
+        usage = client.usage.get()
+    except InvalidAPIKeyError as exc:
+        raise AccountError(
+            "FlexOrch rejected the API key (INVALID_API_KEY): check FLEXORCH_API_KEY or the "
+            f"Secret block named by FLEXORCH_API_KEY_BLOCK (request id {exc.request_id})."
+        ) from None
+    except TrialExpiredError as exc:
+        raise AccountError(
+            "The FlexOrch trial has expired (TRIAL_EXPIRED): upgrade the plan to keep "
+            f"ingesting (request id {exc.request_id})."
+        ) from None
+    account = AccountStatus(
+        plan=usage.plan or limits.plan or "unknown",
+        rpm=None if limits.unlimited else limits.rpm,
+        credits_used=usage.credits.used,
+        credits_remaining=usage.credits.remaining,
+        is_trial=usage.trial.is_trial,
+        trial_ends_at=usage.trial.trial_ends_at,
+    )
+    logger.info(
+        "FlexOrch account: plan %s, %s requests/min, %s credits remaining",
+        account.plan,
+        account.rpm or "unlimited",
+        "unlimited" if account.credits_remaining is None else account.credits_remaining,
+    )
+    return account
+
+
+@task(cache_policy=NO_CACHE)
+def budget_credits(
+    account: AccountStatus, new: list[SourceDocument], engine: Engine, on_short: str
+) -> CreditPlan:
+    plan = plan_credits(new, engine=engine, remaining=account.credits_remaining, on_short=on_short)
+    logger = get_run_logger()
+    logger.info(
+        "%d new document(s) cost at most %d credit(s); %s remaining",
+        len(new),
+        plan.needed,
+        "unlimited" if plan.remaining is None else plan.remaining,
+    )
+    if plan.deferred:
+        logger.warning(
+            "Credits fall short: submitting %d, deferring %d to a later run",
+            len(plan.to_submit),
+            len(plan.deferred),
+        )
+    return plan
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+def credits_used(client: FlexOrchClient) -> int:
+    return client.usage.get().credits.used
