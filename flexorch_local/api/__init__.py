@@ -1,0 +1,1 @@
+"""HTTP layer: thin routes, auth/tenant/rate-limit dependencies, envelope and middleware."""

@@ -1,0 +1,48 @@
+"""The one settings class of flexorch-local (env prefix ``FLEXORCH_LOCAL_``)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Knobs that may be changed while the server runs (GET/PUT /_local/knobs).
+KNOB_NAMES = ("processing_delay", "error_rate", "latency", "job_failure_rate", "seed", "workers")
+
+
+class LocalSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FLEXORCH_LOCAL_", extra="ignore")
+
+    data_dir: Path = Path("./.flexorch-local")
+    host: str = "127.0.0.1"
+    port: int = 8400
+    workers: int = Field(default=2, ge=1, le=64)
+    processing_delay: float = Field(default=0.0, ge=0)
+    error_rate: float = Field(default=0.0, ge=0, le=1)
+    latency: float = Field(default=0.0, ge=0)
+    job_failure_rate: float = Field(default=0.0, ge=0, le=1)
+    seed: int | None = None
+    jwt_secret: str | None = None
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "flexorch-local.sqlite3"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    def resolved_jwt_secret(self) -> str:
+        """The configured secret, else one generated once and kept in the data dir.
+
+        Kept on disk so tokens issued before a restart stay valid after it."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        path = self.data_dir / "jwt_secret"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()

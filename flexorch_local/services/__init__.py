@@ -1,0 +1,1 @@
+"""Business logic, one module per API area; routes call these and nothing else."""
