@@ -6,8 +6,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 # Metadata copied from the row when present; the server may add dataset_id and row_id.
-_CARRIED = ("dataset_id", "row_id", "job_id", "execution_id", "filename", "quality_grade",
-            "document_type", "quality_score")  # fmt: skip
+_CARRIED = (
+    "dataset_id",
+    "row_id",
+    "job_id",
+    "execution_id",
+    "filename",
+    "quality_grade",
+    "document_type",
+    "quality_score",
+)
 
 
 def split_text(text: str, max_chars: int = 1200, overlap: int = 150) -> list[str]:

@@ -39,8 +39,15 @@ ARROW_SCHEMA = pa.schema(
     ]
 )
 DATASET_COLUMNS: tuple[str, ...] = tuple(ARROW_SCHEMA.names)
-FIELD_COLUMNS = ("vendor", "document_date", "due_date", "total_amount", "currency", "iban",
-                 "document_no")  # fmt: skip
+FIELD_COLUMNS = (
+    "vendor",
+    "document_date",
+    "due_date",
+    "total_amount",
+    "currency",
+    "iban",
+    "document_no",
+)
 _FLOATS = frozenset({"quality_score", "field_fill_rate", "total_amount"})
 _INTS = frozenset({"pii_findings_count", "char_count"})
 

@@ -21,43 +21,144 @@ FIELD_NAMES = (
 
 # Labels in priority order: the first label that yields a value wins.
 _DOCUMENT_DATE_LABELS = (
-    r"invoice date", r"date of issue", r"issue date", r"issued on", r"statement date",
-    r"order date", r"pay date", r"payment date", r"rechnungsdatum", r"belegdatum",
-    r"ausstellungsdatum", r"date de (?:la )?facture", r"date d'émission", r"fatura tarihi",
-    r"düzenleme tarihi", r"date", r"datum", r"tarih", r"fecha", r"data",
-)  # fmt: skip
+    r"invoice date",
+    r"date of issue",
+    r"issue date",
+    r"issued on",
+    r"statement date",
+    r"order date",
+    r"pay date",
+    r"payment date",
+    r"rechnungsdatum",
+    r"belegdatum",
+    r"ausstellungsdatum",
+    r"date de (?:la )?facture",
+    r"date d'émission",
+    r"fatura tarihi",
+    r"düzenleme tarihi",
+    r"date",
+    r"datum",
+    r"tarih",
+    r"fecha",
+    r"data",
+)
 _DUE_DATE_LABELS = (
-    r"due date", r"payment due(?: date| by| on)?", r"pay(?:able)? by", r"due by", r"due on",
-    r"fälligkeitsdatum", r"fällig am", r"fällig", r"zahlbar bis", r"zahlungsziel",
-    r"date d'échéance", r"échéance", r"à payer avant le", r"son ödeme tarihi", r"vade tarihi",
+    r"due date",
+    r"payment due(?: date| by| on)?",
+    r"pay(?:able)? by",
+    r"due by",
+    r"due on",
+    r"fälligkeitsdatum",
+    r"fällig am",
+    r"fällig",
+    r"zahlbar bis",
+    r"zahlungsziel",
+    r"date d'échéance",
+    r"échéance",
+    r"à payer avant le",
+    r"son ödeme tarihi",
+    r"vade tarihi",
     r"vade",
-)  # fmt: skip
+)
 _TOTAL_LABELS = (
-    r"total amount due", r"amount due", r"balance due", r"total due", r"grand total",
-    r"invoice total", r"total amount", r"net pay", r"net salary", r"closing balance",
-    r"gesamtbetrag", r"rechnungsbetrag", r"zu zahlender betrag", r"zahlbetrag",
-    r"auszahlungsbetrag", r"nettolohn", r"nettogehalt", r"endsaldo", r"neuer saldo",
-    r"montant total", r"total ttc", r"net à payer", r"montant dû", r"solde final",
-    r"genel toplam", r"ödenecek tutar", r"net ücret", r"net maaş", r"toplam tutar",
-    r"total", r"gesamt", r"summe", r"toplam", r"totale", r"totaal",
-)  # fmt: skip
+    r"vat payable",
+    r"tax payable",
+    r"tax due",
+    r"zahllast",
+    r"tva à payer",
+    r"ödenecek kdv",
+    r"total amount due",
+    r"amount due",
+    r"balance due",
+    r"total due",
+    r"grand total",
+    r"invoice total",
+    r"total amount",
+    r"net pay",
+    r"net salary",
+    r"closing balance",
+    r"gesamtbetrag",
+    r"rechnungsbetrag",
+    r"zu zahlender betrag",
+    r"zahlbetrag",
+    r"auszahlungsbetrag",
+    r"nettolohn",
+    r"nettogehalt",
+    r"endsaldo",
+    r"neuer saldo",
+    r"montant total",
+    r"total ttc",
+    r"net à payer",
+    r"montant dû",
+    r"solde final",
+    r"genel toplam",
+    r"ödenecek tutar",
+    r"net ücret",
+    r"net maaş",
+    r"toplam tutar",
+    r"total",
+    r"gesamt",
+    r"summe",
+    r"toplam",
+    r"totale",
+    r"totaal",
+)
 _DOCUMENT_NO_LABELS = (
-    r"invoice (?:no\.?|number|#|nr\.?)", r"invoice id", r"po (?:no\.?|number|#)",
-    r"purchase order (?:no\.?|number|#)", r"order (?:no\.?|number|#)",
-    r"contract (?:no\.?|number|#)", r"statement (?:no\.?|number|#)",
-    r"delivery note (?:no\.?|number|#)", r"quot(?:e|ation) (?:no\.?|number|#)",
-    r"proposal (?:no\.?|number|#)", r"report (?:no\.?|number|#|id)",
-    r"payslip (?:no\.?|number|#)", r"rechnungs-?(?:nummer|nr\.?)", r"rechnung nr\.?",
-    r"bestell-?(?:nummer|nr\.?)", r"vertrags-?(?:nummer|nr\.?)", r"lieferschein-?(?:nummer|nr\.?)",
-    r"angebots-?(?:nummer|nr\.?)", r"facture n[°o]\.?", r"n[°o] de facture",
-    r"numéro de facture", r"fatura no\.?", r"fatura numarası", r"belge no\.?",
-    r"sözleşme no\.?", r"document (?:no\.?|number|#)", r"reference", r"ref\.?", r"no\.", r"nr\.",
-)  # fmt: skip
+    r"invoice (?:no\.?|number|#|nr\.?)",
+    r"invoice id",
+    r"po (?:no\.?|number|#)",
+    r"purchase order (?:no\.?|number|#)",
+    r"order (?:no\.?|number|#)",
+    r"contract (?:no\.?|number|#)",
+    r"statement (?:no\.?|number|#)",
+    r"delivery note (?:no\.?|number|#)",
+    r"quot(?:e|ation) (?:no\.?|number|#)",
+    r"proposal (?:no\.?|number|#)",
+    r"report (?:no\.?|number|#|id)",
+    r"payslip (?:no\.?|number|#)",
+    r"rechnungs-?(?:nummer|nr\.?)",
+    r"rechnung nr\.?",
+    r"bestell-?(?:nummer|nr\.?)",
+    r"vertrags-?(?:nummer|nr\.?)",
+    r"lieferschein-?(?:nummer|nr\.?)",
+    r"angebots-?(?:nummer|nr\.?)",
+    r"facture n[°o]\.?",
+    r"n[°o] de facture",
+    r"numéro de facture",
+    r"fatura no\.?",
+    r"fatura numarası",
+    r"belge no\.?",
+    r"sözleşme no\.?",
+    r"document (?:no\.?|number|#)",
+    r"reference",
+    r"ref\.?",
+    r"no\.",
+    r"nr\.",
+    # A title followed directly by its number: "Invoice 2024-3391", "Purchase Order PO-55120".
+    r"invoice",
+    r"purchase order",
+    r"rechnung",
+    r"facture",
+    r"fatura",
+    r"delivery note",
+    r"lieferschein",
+    r"quotation",
+    r"contract",
+)
 _VENDOR_LABELS = (
-    r"vendor", r"supplier", r"seller", r"issued by", r"from", r"company", r"employer",
-    r"bank", r"lieferant", r"verkäufer", r"arbeitgeber", r"firma", r"fournisseur", r"vendeur",
-    r"employeur", r"satıcı", r"tedarikçi", r"işveren", r"firma adı",
+    r"vendor", r"supplier", r"seller", r"issued by", r"employer", r"bank", r"taxpayer",
+    r"lieferant", r"verkäufer", r"arbeitgeber", r"fournisseur", r"vendeur", r"employeur",
+    r"satıcı", r"tedarikçi", r"işveren",
 )  # fmt: skip
+# Weaker: "From" is often a department, "Company" may be the customer's.
+_WEAK_VENDOR_LABELS = (r"from", r"company", r"firma", r"firma adı", r"société")
+# A company on a line starting like this is the customer, not the vendor.
+_CUSTOMER_LINE = re.compile(
+    r"^\s*(?:bill(?:ed)? to|sold to|ship to|customer|client|buyer|attn|kunde|rechnungsempfänger|"
+    r"destinataire|müşteri|alıcı|to)\b",
+    re.IGNORECASE,
+)
+_LEADING_LABEL = re.compile(r"^[^:\n]{1,25}:\s*")
 _COMPANY = re.compile(
     r"^[^\n\t]{0,60}?\b(?:GmbH|AG|KG|UG|Ltd\.?|Limited|LLC|Inc\.?|Corp\.?|PLC|LLP|S\.?A\.?S?|SARL|"
     r"S\.?à r\.?l\.?|B\.?V\.?|N\.?V\.?|S\.?p\.?A\.?|S\.?r\.?l\.?|A\.Ş\.|Ltd\. Şti\.|Bank)\b\.?",
@@ -66,7 +167,8 @@ _COMPANY = re.compile(
 _SEPARATOR = r"\s*(?:[:#\-–]|\t)?\s*"
 _DOC_NO_VALUE = re.compile(r"[A-Z0-9][A-Z0-9\-/._]{1,30}", re.IGNORECASE)
 _TITLE_WORDS = re.compile(
-    r"^(?:invoice|rechnung|facture|fatura|payslip|pay slip|statement|contract|agreement|"
+    r"\b(?:agreement|summary|report|employee|invoice|rechnung|facture|fatura|payslip|pay slip|"
+    r"statement|contract|"
     r"purchase order|delivery note|quotation|proposal|budget|expense report|page \d)",
     re.IGNORECASE,
 )
@@ -85,6 +187,7 @@ _TOTAL_RES = _label_re(_TOTAL_LABELS)
 _DOCUMENT_NO_RES = _label_re(_DOCUMENT_NO_LABELS)
 # Vendor labels are common words ("Bank details"), so they need an explicit colon or tab.
 _VENDOR_RES = _label_re(_VENDOR_LABELS, r"[ \t]*(?::|\t)[ \t]*")
+_WEAK_VENDOR_RES = _label_re(_WEAK_VENDOR_LABELS, r"[ \t]*(?::|\t)[ \t]*")
 # Words before a label that change its meaning: "Subtotal", "Due date", "Date of birth"...
 _SUBTOTAL = re.compile(r"(?:sub|zwischen|sous[- ]|ara\s?)\s*$", re.IGNORECASE)
 _NOT_ISSUE_DATE = re.compile(
@@ -152,14 +255,22 @@ def _total(text: str) -> tuple[float | None, str | None]:
 def _document_no(text: str) -> str | None:
     for value in _labelled(text, _DOCUMENT_NO_RES):
         match = _DOC_NO_VALUE.match(value.strip())
-        if match and any(ch.isdigit() for ch in match.group(0)):
-            return match.group(0).rstrip("._-/")
+        if not match or not any(ch.isdigit() for ch in match.group(0)):
+            continue
+        candidate = match.group(0).rstrip("._-/")
+        # "Invoice 15.03.2024" or "Total 1,200.00" are a date and an amount, not a number.
+        if parse_date(candidate) or re.fullmatch(r"[\d.,]+", candidate):
+            continue
+        return candidate
     return None
 
 
 def _clean_name(value: str) -> str | None:
-    value = re.sub(r"<[^>]*>|\S+@\S+", "", value)
-    name = re.split(r"\t| {2,}|,|;| \| ", value.strip())[0].strip(" .:-")
+    value = _LEADING_LABEL.sub("", re.sub(r"<[^>]*>|\S+@\S+", "", value))
+    name = re.split(r"\t| {2,}|,|;| \| ", value.strip())[0].strip(" :-")
+    # Keep abbreviation dots ("A.Ş.", "Inc."), drop a sentence's full stop.
+    if re.search(r"[a-zß]{4,}\.$", name):
+        name = name[:-1]
     if len(name) < 2 or not name[0].isalpha() or "@" in name:
         return None
     return name[:120]
@@ -171,15 +282,20 @@ def _vendor(text: str) -> str | None:
         name = _clean_name(value)
         if name:
             return name
-    company = _COMPANY.search(head)
-    if company:
+    for company in _COMPANY.finditer(head):
+        if _CUSTOMER_LINE.match(company.group(0)):
+            continue
         name = _clean_name(company.group(0))
-        if name and not _TITLE_WORDS.match(name):
+        if name and not _TITLE_WORDS.search(name):
             return name
-    for line in head.splitlines()[:5]:
-        name = _clean_name(line)
-        if name and not _TITLE_WORDS.match(name) and not any(ch.isdigit() for ch in name):
+    for value in _labelled(head, _WEAK_VENDOR_RES):
+        name = _clean_name(value)
+        if name:
             return name
+    # Last resort: a letterhead, i.e. a first line that is a bare name.
+    first = next((line.strip() for line in head.splitlines() if line.strip()), "")
+    if first and not re.search(r"[\d:\t@#]", first) and not _TITLE_WORDS.search(first):
+        return _clean_name(first)
     return None
 
 

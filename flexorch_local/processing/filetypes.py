@@ -78,6 +78,11 @@ def _sniff_text(head: bytes) -> str:
     return "txt"
 
 
+def claimed_type(filename: str) -> str | None:
+    """The accepted type the extension claims, or None."""
+    return _EXTENSIONS.get(os.path.splitext(filename.strip().lower())[1])
+
+
 def detect_file_type(filename: str, head: bytes) -> str | None:
     """The accepted type of the file, or None when it is unsupported or mislabelled."""
     ext = os.path.splitext(filename.strip().lower())[1]

@@ -8,9 +8,28 @@ from bs4 import BeautifulSoup
 
 _DROP = ("script", "style", "noscript", "template", "head", "title")
 _BLOCKS = (
-    "p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article",
-    "header", "footer", "address", "ul", "ol", "dt", "dd", "pre", "blockquote",
-)  # fmt: skip
+    "p",
+    "div",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "address",
+    "ul",
+    "ol",
+    "dt",
+    "dd",
+    "pre",
+    "blockquote",
+)
 _WHITESPACE = re.compile(r"\s+")
 _SPACES = re.compile(r"[ \u00a0\r\f\v]+")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flexorch_local.processing.amounts import currency_of
 from flexorch_local.processing.classify import classify
 from flexorch_local.processing.dates import parse_date
-from flexorch_local.processing.errors import UnsupportedDocument
+from flexorch_local.processing.errors import ExtractionFailed, UnsupportedDocument
 from flexorch_local.processing.extract import extract
 from flexorch_local.processing.fields import extract_fields, extract_line_items
-from flexorch_local.processing.filetypes import detect_file_type
+from flexorch_local.processing.filetypes import claimed_type, detect_file_type
 from flexorch_local.processing.ibans import valid_iban
 from flexorch_local.processing.language import detect_language
 from flexorch_local.processing.models import PiiFinding, ProcessingResult
@@ -34,6 +34,9 @@ def _merge_structured(fields: dict[str, object], structured: dict[str, object]) 
 
 
 def process_document(data: bytes, filename: str, locale: str = "und") -> ProcessingResult:
+    if not data.strip() and claimed_type(filename) is not None:
+        # An empty upload of an accepted type is a failed document, not a wrong type.
+        raise ExtractionFailed(f"{filename!r} is empty ({len(data)} bytes)")
     file_type = detect_file_type(filename, data[:_HEAD_BYTES])
     if file_type is None:
         raise UnsupportedDocument(

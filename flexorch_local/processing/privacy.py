@@ -18,14 +18,16 @@ from flexorch_local.processing.ibans import find_ibans
 
 # audit() takes one locale; a document in language X gets X's detectors plus the EU and
 # universal ones. Unknown language means every detector, as flexorch-audit documents.
+# "tr:name" runs the Turkish locale but keeps only its label-based name detector (it knows
+# English labels such as "Employee Name:"); the rest of that locale is Turkish-specific.
 _AUDIT_LOCALES = {
-    "en": ("eu", "us", "uk"),
-    "de": ("eu", "de", "at"),
-    "fr": ("eu", "fr", "be"),
+    "en": ("eu", "us", "uk", "tr:name"),
+    "de": ("eu", "de", "at", "tr:name"),
+    "fr": ("eu", "fr", "be", "tr:name"),
     "tr": ("tr",),
-    "es": ("eu", "es"),
-    "it": ("eu", "it"),
-    "nl": ("eu", "nl", "be"),
+    "es": ("eu", "es", "tr:name"),
+    "it": ("eu", "it", "tr:name"),
+    "nl": ("eu", "nl", "be", "tr:name"),
 }
 # Placeholders name the kind of data, not the detector that found it.
 _CANONICAL = {
@@ -49,9 +51,17 @@ class Finding:
     end: int
 
 
-def audit_locales(locale: str, language: str) -> tuple[str, ...]:
+# Unknown language: every detector except the Turkish postal-code/province ones, which match
+# any 5-digit number; those join only when the text shows Turkish letters.
+_UNKNOWN_LANGUAGE = ("eu", "us", "uk", "de", "fr", "it", "nl", "es", "at", "be", "tr:name")
+_TURKISH_LETTERS = re.compile("[ğĞşŞıİ]")
+
+
+def audit_locales(locale: str, language: str, text: str = "") -> tuple[str, ...]:
     chosen = locale.split("-")[0].lower() if locale and locale != "und" else language
-    return _AUDIT_LOCALES.get(chosen, ("und",))
+    if chosen in _AUDIT_LOCALES:
+        return _AUDIT_LOCALES[chosen]
+    return ("und",) if _TURKISH_LETTERS.search(text) else _UNKNOWN_LANGUAGE
 
 
 def canonical_type(pii_type: str) -> str:
@@ -67,10 +77,13 @@ class AuditOutcome:
 def _raw_findings(text: str, locales: tuple[str, ...]) -> tuple[list[Finding], float]:
     found = []
     text_score = 0.0
-    for locale in locales:
+    for selector in locales:
+        locale, _, only = selector.partition(":")
         result = audit(text, locale=locale)
         text_score = float(result["quality_score"])
         for f in result["pii"]:
+            if only and f["type"] != only:
+                continue
             found.append(Finding(canonical_type(f["type"]), f["start"], f["end"]))
     for start, end, _iban in find_ibans(text):
         found.append(Finding("iban", start, end))
@@ -91,7 +104,7 @@ def _resolve_overlaps(findings: list[Finding]) -> list[Finding]:
 
 
 def run_audit(text: str, locale: str = "und", language: str = "und") -> AuditOutcome:
-    findings, text_score = _raw_findings(text, audit_locales(locale, language))
+    findings, text_score = _raw_findings(text, audit_locales(locale, language, text))
     return AuditOutcome(_resolve_overlaps(findings), text_score)
 
 

@@ -13,8 +13,15 @@ from __future__ import annotations
 from typing import Any
 
 EXPECTED_FIELDS: dict[str, tuple[str, ...]] = {
-    "invoice": ("vendor", "document_date", "due_date", "total_amount", "currency", "iban",
-                "document_no"),
+    "invoice": (
+        "vendor",
+        "document_date",
+        "due_date",
+        "total_amount",
+        "currency",
+        "iban",
+        "document_no",
+    ),
     "expense_report": ("vendor", "document_date", "total_amount", "currency"),
     "purchase_order": ("vendor", "document_date", "total_amount", "currency", "document_no"),
     "sales_proposal": ("vendor", "document_date", "total_amount", "currency"),
@@ -25,7 +32,7 @@ EXPECTED_FIELDS: dict[str, tuple[str, ...]] = {
     "tax_declaration": ("document_date", "total_amount", "currency"),
     "contract": ("vendor", "document_date"),
     "general": ("document_date",),
-}  # fmt: skip
+}
 _FIELD_WEIGHTS = {"contract": 0.15, "general": 0.1}
 DEFAULT_FIELD_WEIGHT = 0.35
 OCR_CAP_CONFIDENCE = 0.7
