@@ -6,6 +6,7 @@ part is counted while it arrives and a file over the limit stops being kept at t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
@@ -31,8 +32,21 @@ class ParsedUpload:
     fields: dict[str, str] = field(default_factory=dict)
 
 
+async def _urlencoded(request: Request) -> ParsedUpload:
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FIELD_BYTES:
+            raise bad_request("form fields too large", "VALIDATION_ERROR")
+    fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return ParsedUpload(fields={k: v[-1] for k, v in fields.items()})
+
+
 async def parse_upload(request: Request, max_file_bytes: int) -> ParsedUpload:
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
+    if content_type == b"application/x-www-form-urlencoded":
+        # The SDK's process_from_s3 posts its `source` field as a plain form, without files.
+        return await _urlencoded(request)
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
         raise bad_request("expected multipart/form-data with a 'files' field", "MISSING_INPUT")
