@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from flexorch_local.processing.fields import FIELD_NAMES
 from flexorch_local.processing.models import ProcessingResult
 
 ARROW_SCHEMA = pa.schema(
@@ -39,15 +40,7 @@ ARROW_SCHEMA = pa.schema(
     ]
 )
 DATASET_COLUMNS: tuple[str, ...] = tuple(ARROW_SCHEMA.names)
-FIELD_COLUMNS = (
-    "vendor",
-    "document_date",
-    "due_date",
-    "total_amount",
-    "currency",
-    "iban",
-    "document_no",
-)
+FIELD_COLUMNS: tuple[str, ...] = FIELD_NAMES
 _FLOATS = frozenset({"quality_score", "field_fill_rate", "total_amount"})
 _INTS = frozenset({"pii_findings_count", "char_count"})
 

@@ -328,34 +328,79 @@ _ITEM_LINE = re.compile(
     r"(?:[€$£₺]\s*)?(?P<amount>" + AMOUNT + r")\s*(?:[€$£₺]|[A-Z]{3})?\s*$",
     re.IGNORECASE,
 )
+_TOTAL_LINE = re.compile(r"^(?:sub)?total\b|^summe|^gesamt|^toplam|^montant total", re.IGNORECASE)
 _NOT_ITEM = re.compile(
     r"total|summe|gesamt|toplam|subtotal|vat|mwst|tva|kdv|tax|steuer|balance|saldo", re.IGNORECASE
 )
 
 
+_MONEY = r"(?:[€$£₺]|[A-Z]{3})?\s*(?P<money>" + AMOUNT + r")\s*(?:[€$£₺]|[A-Z]{3})?"
+# "4 x Replacement seal kit   EUR 236.00"
+_QTY_FIRST = re.compile(
+    r"^(?P<qty>\d+(?:[.,]\d+)?)\s*[x×]\s+(?P<desc>[^\t]*?[A-Za-zÀ-ɏ][^\t]*?)(?:\t|\s{2,}|\s+-\s+)"
+    + _MONEY
+    + r"$"
+)
+# "Grid connection fee<TAB>EUR 480.00": only with an explicit currency or two decimals.
+_DESC_AMOUNT = re.compile(
+    r"^(?P<desc>[A-Za-zÀ-ɏ][^\t:]*?)(?:\t|\s{2,}|\s+-\s+)"
+    r"(?=(?:[€$£₺]|[A-Z]{3})\s*\d|\S*\d[.,]\d\d\b)" + _MONEY + r"$"
+)
+
+
+def _simple_item(line: str) -> dict[str, Any] | None:
+    match = _QTY_FIRST.match(line) or _DESC_AMOUNT.match(line)
+    if not match or _NOT_ITEM.search(match.group("desc")) or parse_date(line):
+        return None
+    amount = parse_amount(match.group("money"))
+    if amount is None:
+        return None
+    quantity = parse_amount(match.group("qty")) if "qty" in match.groupdict() else None
+    unit_price = round(amount / quantity, 4) if quantity else None
+    return {
+        "description": match.group("desc").strip(" .:-\t"),
+        "quantity": quantity,
+        "unit_price": unit_price,
+        "amount": amount,
+    }
+
+
+def _table_item(line: str) -> dict[str, Any] | None:
+    match = _ITEM_LINE.match(line)
+    if not match or _NOT_ITEM.search(match.group("desc")):
+        return None
+    qty = parse_amount(match.group("qty"))
+    price = parse_amount(match.group("price"))
+    amount = parse_amount(match.group("amount"))
+    if qty is None or price is None or amount is None:
+        return None
+    # The arithmetic check keeps dates and reference numbers out of the items.
+    if abs(qty * price - amount) > max(0.02, abs(amount) * 0.01):
+        return None
+    return {
+        "description": match.group("desc").strip(" .:-\t"),
+        "quantity": qty,
+        "unit_price": price,
+        "amount": amount,
+    }
+
+
 def extract_line_items(text: str, limit: int = 200) -> list[dict[str, Any]]:
-    """Rows shaped description, quantity, unit price, amount where quantity x price ~ amount."""
+    """Item rows: description, quantity, unit price, amount (None where not printed).
+
+    Rows with quantity, price and amount must add up; looser shapes count only above the
+    first total line, where item tables live.
+    """
     items: list[dict[str, Any]] = []
-    for line in text.splitlines():
-        match = _ITEM_LINE.match(line.strip())
-        if not match or _NOT_ITEM.search(match.group("desc")):
-            continue
-        qty = parse_amount(match.group("qty"))
-        price = parse_amount(match.group("price"))
-        amount = parse_amount(match.group("amount"))
-        if qty is None or price is None or amount is None:
-            continue
-        # The arithmetic check keeps dates and reference numbers out of the items.
-        if abs(qty * price - amount) > max(0.02, abs(amount) * 0.01):
-            continue
-        items.append(
-            {
-                "description": match.group("desc").strip(" .:-\t"),
-                "quantity": qty,
-                "unit_price": price,
-                "amount": amount,
-            }
-        )
-        if len(items) >= limit:
+    for raw in text.splitlines():
+        line = raw.strip()
+        item = _table_item(line)
+        if item is None and _TOTAL_LINE.match(line):
             break
+        if item is None:
+            item = _simple_item(line)
+        if item is not None:
+            items.append(item)
+            if len(items) >= limit:
+                break
     return items

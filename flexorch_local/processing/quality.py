@@ -12,16 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from flexorch_local.processing.fields import FIELD_NAMES
+
 EXPECTED_FIELDS: dict[str, tuple[str, ...]] = {
-    "invoice": (
-        "vendor",
-        "document_date",
-        "due_date",
-        "total_amount",
-        "currency",
-        "iban",
-        "document_no",
-    ),
+    "invoice": FIELD_NAMES,
     "expense_report": ("vendor", "document_date", "total_amount", "currency"),
     "purchase_order": ("vendor", "document_date", "total_amount", "currency", "document_no"),
     "sales_proposal": ("vendor", "document_date", "total_amount", "currency"),

@@ -137,3 +137,23 @@ def test_field_fill_rate_moves_the_score() -> None:
     full, _ = quality(1.0, 1.0, "invoice", None, False)
     empty, grade = quality(1.0, 0.0, "invoice", None, False)
     assert full == 100.0 and empty == 65.0 and grade == "B"
+
+
+def test_line_item_shapes() -> None:
+    from flexorch_local.processing.fields import extract_line_items
+
+    text = (
+        "1 x Hydraulic pump HP-220              EUR 1,840.00\n"
+        "4 x Replacement seal kit SK-9          EUR   236.00\n"
+        "Grid connection fee\tEUR 480.00\n"
+        "Subtotal                               EUR 2,556.00\n"
+        "Paid on\t12.05.2024\n"
+    )
+    items = extract_line_items(text)
+    assert [i["description"] for i in items] == [
+        "Hydraulic pump HP-220",
+        "Replacement seal kit SK-9",
+        "Grid connection fee",
+    ]
+    assert items[1]["quantity"] == 4.0 and items[1]["unit_price"] == 59.0
+    assert items[2]["quantity"] is None and items[2]["amount"] == 480.0
