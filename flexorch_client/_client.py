@@ -54,7 +54,8 @@ class _Base:
         timeout: float | None,
         settings: ClientSettings | None,
         clock: Callable[[], float] | None,
-        throttle_factory: Callable[[int], Throttle] | None,
+        sleep: Callable[[float], None] | None = None,
+        async_sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         base = settings if settings is not None else ClientSettings()
         overrides: dict[str, Any] = {
@@ -77,11 +78,21 @@ class _Base:
             clock=mono,
         )
         # Clients for the same account share one process-wide window, unless a
-        # test injected its own clock or throttle factory.
+        # a test injected its own clock or sleep.
         account = hashlib.sha256(
             (config.base_url + "\0" + "\0".join(auth.secrets()[:1])).encode()
         ).hexdigest()
-        make = throttle_factory or (lambda n: shared_throttle(account, n))
+
+        def make(rpm: int) -> Throttle:
+            if clock is None and sleep is None and async_sleep is None:
+                return shared_throttle(account, rpm)
+            return SlidingWindowThrottle(
+                rpm,
+                clock=mono,
+                sleep=sleep or time.sleep,
+                async_sleep=async_sleep or asyncio.sleep,
+            )
+
         if throttle is None and config.rpm:
             throttle = make(config.rpm)
         self._policy = _Policy(
@@ -152,7 +163,6 @@ class FlexOrchClient(_Base):
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        injected = clock is not None or sleep is not None
         self._configure(
             api_key=api_key,
             base_url=base_url,
@@ -165,15 +175,7 @@ class FlexOrchClient(_Base):
             timeout=timeout,
             settings=settings,
             clock=clock,
-            throttle_factory=(
-                (
-                    lambda n: SlidingWindowThrottle(
-                        n, clock=clock or time.monotonic, sleep=sleep or time.sleep
-                    )
-                )
-                if injected
-                else None
-            ),
+            sleep=sleep,
         )
         http = http_client or httpx.Client(timeout=self._config.timeout)
         self._transport = t = SyncTransport(self._policy, http, sleep or time.sleep)
@@ -232,7 +234,6 @@ class AsyncFlexOrchClient(_Base):
         sleep: Callable[[float], Awaitable[None]] | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        injected = clock is not None or sleep is not None
         self._configure(
             api_key=api_key,
             base_url=base_url,
@@ -245,15 +246,7 @@ class AsyncFlexOrchClient(_Base):
             timeout=timeout,
             settings=settings,
             clock=clock,
-            throttle_factory=(
-                (
-                    lambda n: SlidingWindowThrottle(
-                        n, clock=clock or time.monotonic, async_sleep=sleep or asyncio.sleep
-                    )
-                )
-                if injected
-                else None
-            ),
+            async_sleep=sleep,
         )
         http = http_client or httpx.AsyncClient(timeout=self._config.timeout)
         self._transport = t = AsyncTransport(self._policy, http, sleep or asyncio.sleep)

@@ -9,26 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-__all__ = [
-    "APIConnectionError",
-    "APIStatusError",
-    "APITimeoutError",
-    "BadRequestError",
-    "ConflictError",
-    "FileTooLargeError",
-    "FlexOrchError",
-    "InvalidAPIKeyError",
-    "NotFoundError",
-    "PermissionDeniedError",
-    "PlanUpgradeRequiredError",
-    "QuotaExceededError",
-    "RateLimitExceededError",
-    "RequestTimeoutError",
-    "ServerError",
-    "TrialExpiredError",
-    "UnsupportedFileError",
-]
-
 
 class FlexOrchError(Exception):
     """Base of every error the client raises.
