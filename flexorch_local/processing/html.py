@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bs4 import BeautifulSoup
+from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
 _DROP = ("script", "style", "noscript", "template", "head", "title")
 _BLOCKS = (
@@ -38,6 +39,10 @@ def html_to_text(markup: str) -> str:
     soup = BeautifulSoup(markup, "html.parser")
     for tag in soup(_DROP):
         tag.decompose()
+    # The doctype and comments are strings to BeautifulSoup but never visible text.
+    hidden = (Comment, Declaration, Doctype, ProcessingInstruction)
+    for node in soup.find_all(string=lambda node: isinstance(node, hidden)):
+        node.extract()
     # Source line breaks are just whitespace in HTML; only blocks and <br> break lines.
     for string in soup.find_all(string=True):
         if string.find_parent("pre") is None:

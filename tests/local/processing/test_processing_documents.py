@@ -82,6 +82,8 @@ def test_contract_html_drops_scripts(contract_html: bytes) -> None:
     result = process_document(contract_html, "agreement.html")
     assert result.document_type == "contract"
     assert "do-not-index" not in result.text and "color:red" not in result.text
+    assert result.text.startswith("SERVICE AGREEMENT\n")
+    assert result.fields["vendor"] is None
     assert result.fields["document_date"] == "2024-02-01"
     assert result.detected_language == "en"
     assert result.quality_grade == "A"
