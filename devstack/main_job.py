@@ -44,6 +44,8 @@ def _use_embedded_prefect(work_dir: Path) -> None:
     os.environ.pop("PREFECT_API_URL", None)
     os.environ["PREFECT_HOME"] = str(work_dir / "prefect-home")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # The embedded server's 20 s default is too short on a busy two-core machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
 
 
