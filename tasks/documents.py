@@ -13,11 +13,15 @@ from prefect.cache_policies import NO_CACHE
 from flexorch_client import FlexOrchClient, JobRef, ProcessResult, UploadFile
 from flexorch_client.errors import (
     APIStatusError,
+    BadRequestError,
     FileTooLargeError,
+    InvalidAPIKeyError,
     QuotaExceededError,
+    TrialExpiredError,
     UnsupportedFileError,
 )
 from tasks.models import ConnectorSource, Engine, Source, SourceDocument
+from tasks.preflight import account_error
 
 
 @dataclass
@@ -93,14 +97,12 @@ def send_batch(
         return match_result(batch, _send(client, batch, source, locale, engine))
     except QuotaExceededError:
         return BatchOutcome(not_sent=list(batch))
-    except (FileTooLargeError, UnsupportedFileError) as exc:
-        if len(batch) == 1:
-            return BatchOutcome(rejected=[(batch[0], _reason(exc))])
-    except APIStatusError as exc:
-        # 4xx other than the above are about the request's content: another try will not help
-        # the bad file, but its batch-mates deserve a chance on their own.
-        if exc.retryable or exc.status_code is None or exc.status_code >= 500:
-            raise
+    except (InvalidAPIKeyError, TrialExpiredError) as exc:
+        # About the account, not the files: end the run and record nothing against them.
+        raise account_error(exc) from None
+    except (FileTooLargeError, UnsupportedFileError, BadRequestError) as exc:
+        # About a file's content: another try will not help the bad file, but its
+        # batch-mates deserve a chance on their own.
         if len(batch) == 1:
             return BatchOutcome(rejected=[(batch[0], _reason(exc))])
     out = BatchOutcome()

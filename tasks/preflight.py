@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from prefect import get_run_logger, task
@@ -65,6 +66,30 @@ def plan_credits(
     return CreditPlan(cost, needed, remaining, list(new[:fits]), list(new[fits:]))
 
 
+def account_error(exc: InvalidAPIKeyError | TrialExpiredError) -> AccountError:
+    """The message a user can act on, without the key and without the raw HTTP error."""
+    if isinstance(exc, TrialExpiredError):
+        return AccountError(
+            "The FlexOrch trial has expired (TRIAL_EXPIRED): upgrade the plan to keep "
+            f"ingesting (request id {exc.request_id})."
+        )
+    return AccountError(
+        "FlexOrch rejected the API key (INVALID_API_KEY): check FLEXORCH_API_KEY or the "
+        f"Secret block named by FLEXORCH_API_KEY_BLOCK (request id {exc.request_id})."
+    )
+
+
+def trial_over(ends_at: str | None, days_remaining: int | None) -> bool:
+    if days_remaining is not None and days_remaining < 0:
+        return True
+    if not ends_at:
+        return False
+    end = dt.datetime.fromisoformat(ends_at.replace("Z", "+00:00"))
+    if end.tzinfo is None:
+        end = end.replace(tzinfo=dt.UTC)
+    return end <= dt.datetime.now(dt.UTC)
+
+
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
 def check_account(client: FlexOrchClient) -> AccountStatus:
     """Authenticate and read plan, RPM and credits; a dead key or trial ends the run here."""
@@ -72,16 +97,16 @@ def check_account(client: FlexOrchClient) -> AccountStatus:
     try:
         limits = client.usage.rate_limits()
         usage = client.usage.get()
-    except InvalidAPIKeyError as exc:
+    except (InvalidAPIKeyError, TrialExpiredError) as exc:
+        raise account_error(exc) from None
+    if usage.trial.is_trial and trial_over(
+        usage.trial.trial_ends_at, usage.trial.trial_days_remaining
+    ):
+        # Usage stays readable after a trial ends; uploads do not, so stop before trying.
         raise AccountError(
-            "FlexOrch rejected the API key (INVALID_API_KEY): check FLEXORCH_API_KEY or the "
-            f"Secret block named by FLEXORCH_API_KEY_BLOCK (request id {exc.request_id})."
-        ) from None
-    except TrialExpiredError as exc:
-        raise AccountError(
-            "The FlexOrch trial has expired (TRIAL_EXPIRED): upgrade the plan to keep "
-            f"ingesting (request id {exc.request_id})."
-        ) from None
+            f"The FlexOrch trial ended on {usage.trial.trial_ends_at} (TRIAL_EXPIRED): upgrade "
+            "the plan to keep ingesting."
+        )
     account = AccountStatus(
         plan=usage.plan or limits.plan or "unknown",
         rpm=None if limits.unlimited else limits.rpm,

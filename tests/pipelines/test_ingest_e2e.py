@@ -1,0 +1,242 @@
+"""End to end over HTTP: the ingest flow against flexorch-local, the moto S3 server and a real
+Prefect API, per plan, across reruns and after a simulated crash."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyarrow.parquet as pq
+import pytest
+
+import flows.ingest as ingest_module
+from flows.ingest import ingest
+from tasks.errors import AccountError, InsufficientCreditsError
+from tasks.models import ExportTarget, IngestParams, LocalSource, QualityGate
+from tasks.summary import IngestSummary
+
+pytestmark = pytest.mark.e2e
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "documents"
+ALL_FILES = sorted(p.name for p in SAMPLES.iterdir() if p.is_file())
+BAD_FILES = {n for n in ALL_FILES if n.startswith("bad_")}
+GOOD_FILES = set(ALL_FILES) - BAD_FILES
+
+
+@pytest.fixture
+def bucket(s3_client: Any) -> str:
+    name = f"exports-{uuid.uuid4().hex[:10]}"
+    s3_client.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def use_account(
+    monkeypatch: pytest.MonkeyPatch,
+    prefect_api_url: str,
+    flexorch_local_url: str,
+    make_account: Callable[..., str],
+) -> Callable[..., str]:
+    """Create an account and point the flow's FLEXORCH_* settings at it."""
+
+    def _use(plan: str = "starter", **kwargs: Any) -> str:
+        key = make_account(plan, **kwargs)
+        monkeypatch.setenv("FLEXORCH_BASE_URL", flexorch_local_url)
+        monkeypatch.setenv("FLEXORCH_API_KEY", key)
+        return key
+
+    return _use
+
+
+def params_for(bucket: str, s3_endpoint_url: str, **overrides: Any) -> IngestParams:
+    return IngestParams(
+        source=LocalSource(path=str(overrides.pop("source", SAMPLES))),
+        dataset_name=overrides.pop("dataset_name", "samples"),
+        export=ExportTarget(bucket=bucket, prefix="exports", endpoint_url=s3_endpoint_url),
+        **overrides,
+    )
+
+
+def credits_used(url: str, key: str) -> int:
+    body = httpx.get(f"{url}/usage", headers={"X-API-KEY": key}).json()
+    return int(body["data"]["usage"]["credits"]["used"])
+
+
+def outcomes(summary: IngestSummary) -> dict[str, str]:
+    return {d.filename: d.outcome for d in summary.documents}
+
+
+def read_parquet(s3_client: Any, summary: IngestSummary) -> Any:
+    assert summary.export is not None
+    body = s3_client.get_object(Bucket=summary.export.bucket, Key=summary.export.parquet_key)
+    return pq.read_table(io.BytesIO(body["Body"].read()))
+
+
+def test_pro_run_exports_exactly_the_processed_documents_and_a_rerun_is_free(
+    use_account, bucket, s3_client, s3_endpoint_url, flexorch_local_url
+):
+    key = use_account("pro")
+    params = params_for(bucket, s3_endpoint_url)
+
+    first = ingest(params)
+
+    # every input is accounted for, bad files quarantined with their reasons
+    assert first.seen == len(ALL_FILES)
+    assert set(outcomes(first)) == set(ALL_FILES)
+    assert first.processed + first.quarantined + first.deferred + first.skipped == first.seen
+    quarantined = {d.filename: d.reason for d in first.documents if d.outcome == "quarantined"}
+    assert set(quarantined) >= BAD_FILES
+    assert all(reason for reason in quarantined.values())
+    assert {n for n, o in outcomes(first).items() if o == "processed"} <= GOOD_FILES
+    assert first.credits_spent == first.processed
+
+    # the Parquet in S3 holds exactly the processed documents' records
+    table = read_parquet(s3_client, first)
+    processed = {d.document_id for d in first.in_dataset()}
+    assert set(table.column("document_id").to_pylist()) == processed
+    assert set(table.column("filename").to_pylist()) == {d.filename for d in first.in_dataset()}
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    assert first.export is not None
+    assert first.export.parquet_key == (
+        f"exports/dataset=samples/run_date={today}/part-00000.parquet"
+    )
+    manifest = json.loads(
+        s3_client.get_object(Bucket=bucket, Key=first.export.manifest_key)["Body"].read()
+    )
+    assert manifest["row_count"] == table.num_rows == first.processed
+    assert {d["job_id"] for d in manifest["documents"]} == {d.job_id for d in first.in_dataset()}
+    assert all(len(f["sha256"]) == 64 for f in manifest["files"])
+
+    # pro indexes and searches
+    assert first.index is not None and first.index.status == "ready"
+
+    # a second run uploads nothing and spends nothing, yet refreshes export and summary
+    before = credits_used(flexorch_local_url, key)
+    second = ingest(params)
+    assert credits_used(flexorch_local_url, key) == before
+    assert second.submitted == 0 and second.credits_spent == 0
+    assert second.skipped == first.processed and second.processed == 0
+    assert second.requests < first.requests
+    assert second.export is not None
+    assert set(read_parquet(s3_client, second).column("document_id").to_pylist()) == processed
+
+
+@pytest.mark.parametrize("plan", ["trial", "starter"])
+def test_plans_without_search_skip_indexing_with_a_warning(
+    plan, use_account, bucket, s3_endpoint_url
+):
+    use_account(plan)
+    summary = ingest(params_for(bucket, s3_endpoint_url, dataset_name=f"plan-{plan}"))
+    assert summary.plan == plan
+    assert summary.index is not None and summary.index.status == "skipped"
+    assert "PLAN_UPGRADE_REQUIRED" in summary.index.reason
+    assert summary.export is not None and summary.processed > 0
+
+
+def test_insufficient_credits_stop_with_the_numbers(
+    use_account, bucket, s3_endpoint_url, flexorch_local_url
+):
+    key = use_account("starter", credits=5)
+    with pytest.raises(InsufficientCreditsError) as err:
+        ingest(params_for(bucket, s3_endpoint_url))
+    assert f"{len(ALL_FILES)} needed, 5 remaining" in str(err.value)
+    assert credits_used(flexorch_local_url, key) == 0
+
+
+def test_insufficient_credits_defer_the_rest_by_parameter(
+    use_account, bucket, s3_endpoint_url, flexorch_local_url
+):
+    key = use_account("starter", credits=5)
+    # the bad files sort first and use up part of the budget: warn rather than fail the gate
+    params = params_for(
+        bucket,
+        s3_endpoint_url,
+        on_insufficient_credits="defer",
+        quality_gate=QualityGate(on_breach="warn"),
+    )
+    summary = ingest(params)
+    deferred = [d for d in summary.documents if d.outcome == "deferred"]
+    assert len(deferred) == len(ALL_FILES) - 5
+    assert all("5 remaining" in d.reason for d in deferred)
+    assert credits_used(flexorch_local_url, key) <= 5
+    assert summary.processed + summary.quarantined == 5
+
+
+def test_resume_after_a_crash_mid_submit_spends_no_credit_twice(
+    use_account, bucket, s3_client, s3_endpoint_url, flexorch_local_url, monkeypatch
+):
+    key = use_account("starter")
+    params = params_for(bucket, s3_endpoint_url, batch_size=4, dataset_name="resume")
+    real_submit = ingest_module.submit_batch
+    calls = {"n": 0}
+
+    def crash_on_third_batch(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("simulated crash")
+        return real_submit(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "submit_batch", crash_on_third_batch)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        ingest(params)
+    state = s3_client.get_object(Bucket=bucket, Key="exports/_state/resume.json")
+    ledger = json.loads(state["Body"].read())
+    assert len(ledger["entries"]) == 8  # two batches recorded before the crash
+    monkeypatch.setattr(ingest_module, "submit_batch", real_submit)
+
+    summary = ingest(params)
+    assert set(outcomes(summary)) == set(ALL_FILES)
+    assert summary.submitted == len(ALL_FILES) - 8
+    good_processed = {d.filename for d in summary.in_dataset()}
+    # each processed document was charged once, across both runs
+    assert credits_used(flexorch_local_url, key) == len(good_processed)
+
+
+def test_resume_after_a_crash_while_waiting_resubmits_nothing(
+    use_account, bucket, s3_endpoint_url, flexorch_local_url, monkeypatch
+):
+    key = use_account("starter")
+    params = params_for(bucket, s3_endpoint_url, dataset_name="resume-wait")
+
+    real_wait = ingest_module.wait_for_jobs
+
+    def crash(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("simulated crash while waiting")
+
+    monkeypatch.setattr(ingest_module, "wait_for_jobs", crash)
+    with pytest.raises(RuntimeError):
+        ingest(params)
+    spent = credits_used(flexorch_local_url, key)
+    monkeypatch.setattr(ingest_module, "wait_for_jobs", real_wait)
+
+    summary = ingest(params)
+    assert summary.submitted == 0
+    assert credits_used(flexorch_local_url, key) == spent == summary.processed
+    assert summary.processed == len(summary.in_dataset()) > 0
+
+
+def test_an_invalid_key_ends_the_run_at_once(use_account, bucket, s3_endpoint_url, monkeypatch):
+    use_account("starter")
+    monkeypatch.setenv("FLEXORCH_API_KEY", "dfx_not_a_real_key")
+    with pytest.raises(AccountError, match="INVALID_API_KEY") as err:
+        ingest(params_for(bucket, s3_endpoint_url))
+    assert "dfx_not_a_real_key" not in str(err.value)
+
+
+def test_an_expired_trial_ends_the_run_at_once(use_account, bucket, s3_endpoint_url):
+    use_account("trial", trial_ends_at="2020-01-01T00:00:00Z")
+    with pytest.raises(AccountError, match="TRIAL_EXPIRED"):
+        ingest(params_for(bucket, s3_endpoint_url))
+
+
+def test_dry_run_uploads_nothing(use_account, bucket, s3_endpoint_url, flexorch_local_url):
+    key = use_account("starter")
+    summary = ingest(params_for(bucket, s3_endpoint_url, dry_run=True, dataset_name="dry"))
+    assert summary.submitted == 0 and summary.deferred == len(ALL_FILES)
+    assert credits_used(flexorch_local_url, key) == 0
