@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
@@ -98,9 +99,13 @@ async def parse_upload(request: Request, max_file_bytes: int) -> ParsedUpload:
             "on_part_data": on_part_data,
         },
     )
-    async for chunk in request.stream():
-        parser.write(chunk)
-    parser.finalize()
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+        parser.finalize()
+    except (MultipartParseError, IndexError) as exc:
+        # IndexError: data before any part header, which the parser passes through.
+        raise bad_request("the multipart body is malformed", "VALIDATION_ERROR") from exc
     for part in parts:
         if part.filename is not None and part.name in ("files", "file"):
             out.files.append(

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import boto3
 import httpx
@@ -20,9 +20,19 @@ from conftest import LocalServer, free_port
 CREDS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
+def _s3(endpoint: str) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
 @pytest.fixture(scope="module")
 def bucket(s3_endpoint: str) -> str:
-    s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1", **CREDS)
+    s3 = _s3(s3_endpoint)
     s3.create_bucket(Bucket="inbox")
     for name in ("invoice_acme_INV-2024-0117.pdf", "purchase_order_PO-55120.html"):
         s3.put_object(Bucket="inbox", Key=f"in/{name}", Body=sample(name).read_bytes())
@@ -83,14 +93,14 @@ def test_process_from_connector_and_export_back(
             json={"connector_id": con["id"], "format": "jsonl", "prefix": "out/"},
         )
     )
-    s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1", **CREDS)
+    s3 = _s3(s3_endpoint)
     obj = s3.get_object(Bucket=bucket, Key=pushed["s3_key"])["Body"].read()
     assert pushed["s3_key"].startswith("out/") and pushed["size_bytes"] == len(obj)
     assert len(obj.decode().splitlines()) == 2
 
 
 class _Receiver(BaseHTTPRequestHandler):
-    calls: list[tuple[bytes, dict[str, str]]] = []
+    calls: ClassVar[list[tuple[bytes, dict[str, str]]]] = []
     fail_first = False
 
     def do_POST(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 from _local_helpers import data, error_code, sample, upload
 from conftest import LocalServer
@@ -102,7 +104,7 @@ def test_file_too_large_413(server: LocalServer) -> None:
 def test_file_too_large_refused_from_content_length(server: LocalServer) -> None:
     key = server.account("trial")
 
-    def endless() -> object:
+    def endless() -> Iterator[bytes]:
         for _ in range(1000):
             yield b"x" * 65536
 

@@ -15,6 +15,23 @@ from flexorch_local.services import connectors, documents
 
 router = APIRouter(tags=["documents"])
 
+# Written out rather than generated: pydantic's $defs would dangle inside openapi_extra.
+SOURCE_SCHEMA = {
+    "type": "object",
+    "required": ["source"],
+    "properties": {
+        "source": {
+            "type": "object",
+            "required": ["connector_id", "keys"],
+            "properties": {
+                "connector_id": {"type": "string"},
+                "keys": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            },
+        },
+        "locale": {"type": "string", "default": "und"},
+        "pipeline_config": {"type": "object"},
+    },
+}
 UPLOAD_BODY = {
     "requestBody": {
         "required": True,
@@ -31,7 +48,7 @@ UPLOAD_BODY = {
                     },
                 }
             },
-            "application/json": {"schema": ConnectorProcessRequest.model_json_schema()},
+            "application/json": {"schema": SOURCE_SCHEMA},
         },
     }
 }
