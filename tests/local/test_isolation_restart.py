@@ -62,3 +62,16 @@ def test_local_controls_hidden_from_openapi(server: LocalServer) -> None:
                           "workers", "seed"}  # fmt: skip
     bad = httpx.put(f"{server.root}/_local/knobs", json={"error_rate": 2})
     assert bad.status_code == 422
+
+
+def test_latency_and_workers_knobs(server: LocalServer, pro_key: str) -> None:
+    import time
+
+    server.knobs(latency=0.6, workers=3)
+    try:
+        started = time.monotonic()
+        assert httpx.get(f"{server.url}/usage", headers={"X-API-KEY": pro_key}).status_code == 200
+        assert time.monotonic() - started >= 0.6
+    finally:
+        values = server.knobs(latency=0, workers=2)
+    assert values["latency"] == 0 and values["workers"] == 2
