@@ -149,7 +149,7 @@ def list_source(source: Source, staging: Path) -> list[SourceDocument]:
             for k in _s3_keys(s3, source.bucket, source.prefix)
         ]
     assert isinstance(source, ConnectorSource)
-    keys = list(source.keys)
+    keys = list(source.object_keys)
     if source.prefix is not None:
         keys += [k for k in _s3_keys(s3, source.bucket, source.prefix) if k not in keys]
     # FlexOrch reads connector documents itself; we only hash them to know what is new.

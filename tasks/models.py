@@ -36,7 +36,11 @@ class ConnectorSource(BaseModel):
         title="Bucket",
         description="The connector's bucket, read here to hash documents and list a prefix.",
     )
-    keys: list[str] = Field(default_factory=list, title="Keys", description="Explicit keys.")
+    # Not named `keys`: Prefect treats any object with a `keys` attribute as a mapping when it
+    # resolves flow parameters.
+    object_keys: list[str] = Field(
+        default_factory=list, title="Keys", description="Explicit object keys to ingest."
+    )
     prefix: str | None = Field(
         None, title="Prefix", description="Ingest every key under this prefix (besides keys)."
     )

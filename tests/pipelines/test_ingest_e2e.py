@@ -18,7 +18,14 @@ import pytest
 import flows.ingest as ingest_module
 from flows.ingest import ingest
 from tasks.errors import AccountError, InsufficientCreditsError
-from tasks.models import ExportTarget, IngestParams, LocalSource, QualityGate
+from tasks.models import (
+    ConnectorSource,
+    ExportTarget,
+    IngestParams,
+    LocalSource,
+    QualityGate,
+    S3Source,
+)
 from tasks.summary import IngestSummary
 
 pytestmark = pytest.mark.e2e
@@ -240,3 +247,106 @@ def test_dry_run_uploads_nothing(use_account, bucket, s3_endpoint_url, flexorch_
     summary = ingest(params_for(bucket, s3_endpoint_url, dry_run=True, dataset_name="dry"))
     assert summary.submitted == 0 and summary.deferred == len(ALL_FILES)
     assert credits_used(flexorch_local_url, key) == 0
+
+
+def upload_samples(s3_client: Any, bucket: str, prefix: str) -> None:
+    for path in sorted(SAMPLES.iterdir()):
+        s3_client.put_object(Bucket=bucket, Key=f"{prefix}{path.name}", Body=path.read_bytes())
+
+
+def test_s3_source_is_read_with_boto3(use_account, bucket, s3_client, s3_endpoint_url):
+    use_account("starter")
+    source_bucket = f"inbox-{uuid.uuid4().hex[:10]}"
+    s3_client.create_bucket(Bucket=source_bucket)
+    upload_samples(s3_client, source_bucket, "incoming/")
+    params = params_for(bucket, s3_endpoint_url, dataset_name="from-s3").model_copy(
+        update={
+            "source": S3Source(
+                bucket=source_bucket, prefix="incoming/", endpoint_url=s3_endpoint_url
+            )
+        }
+    )
+    summary = ingest(params)
+    assert {d.key for d in summary.documents} == {f"incoming/{n}" for n in ALL_FILES}
+    assert {d.filename for d in summary.in_dataset()} <= GOOD_FILES
+    assert summary.processed > 0 and summary.export is not None
+
+
+def test_connector_source_is_tested_then_ingested_by_key(
+    use_account, bucket, s3_client, s3_endpoint_url, flexorch_local_url
+):
+    from devstack.stack import S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
+
+    key = use_account("starter")
+    source_bucket = f"conn-{uuid.uuid4().hex[:10]}"
+    s3_client.create_bucket(Bucket=source_bucket)
+    upload_samples(s3_client, source_bucket, "docs/")
+    created = httpx.post(
+        f"{flexorch_local_url}/connectors",
+        headers={"X-API-KEY": key},
+        json={
+            "type": "s3",
+            "name": "inbox",
+            "config": {
+                "bucket": source_bucket,
+                "region": "us-east-1",
+                "aws_access_key_id": S3_ACCESS_KEY_ID,
+                "aws_secret_access_key": S3_SECRET_ACCESS_KEY,
+                "endpoint_url": s3_endpoint_url,
+            },
+        },
+    ).json()["data"]
+    connector_id = created.get("connector_id") or created["id"]
+    params = params_for(bucket, s3_endpoint_url, dataset_name="from-connector").model_copy(
+        update={
+            "source": ConnectorSource(
+                connector_id=connector_id,
+                bucket=source_bucket,
+                prefix="docs/",
+                endpoint_url=s3_endpoint_url,
+            )
+        }
+    )
+    summary = ingest(params)
+    assert {d.key for d in summary.documents} == {f"docs/{n}" for n in ALL_FILES}
+    assert summary.processed > 0
+    assert all(d.reason for d in summary.documents if d.outcome == "quarantined")
+    again = ingest(params)
+    assert again.submitted == 0 and again.credits_spent == 0
+
+
+def test_failed_documents_are_reprocessed_once(
+    use_account, bucket, s3_endpoint_url, flexorch_local_url, tmp_path
+):
+    key = use_account("starter")
+    ledger_path = tmp_path / "ledger.json"
+    params = params_for(
+        bucket,
+        s3_endpoint_url,
+        dataset_name="reprocess",
+        reprocess_failed=True,
+        ledger_path=str(ledger_path),
+    )
+    summary = ingest(params)
+    corrupt = next(d for d in summary.documents if d.filename == "bad_corrupt_contract.docx")
+    assert corrupt.outcome == "quarantined" and "job failed" in corrupt.reason
+    entries = json.loads(ledger_path.read_text())["entries"]
+    assert entries[corrupt.sha256]["reprocessed"] is True
+    # a failed job's credit is refunded, so only completed documents are paid for
+    assert credits_used(flexorch_local_url, key) == summary.processed
+
+
+def test_api_key_from_a_prefect_secret_block_never_reaches_logs(
+    use_account, bucket, s3_endpoint_url, monkeypatch, caplog
+):
+    from prefect.blocks.system import Secret
+
+    key = use_account("starter")
+    block = f"flexorch-key-{uuid.uuid4().hex[:8]}"
+    Secret(value=key).save(block)
+    monkeypatch.delenv("FLEXORCH_API_KEY")
+    monkeypatch.setenv("FLEXORCH_API_KEY_BLOCK", block)
+    summary = ingest(params_for(bucket, s3_endpoint_url, dry_run=True, dataset_name="secret"))
+    assert summary.plan == "starter"
+    assert key not in caplog.text
+    assert key not in summary.model_dump_json()
