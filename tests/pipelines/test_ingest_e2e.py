@@ -17,7 +17,7 @@ import pytest
 
 import flows.ingest as ingest_module
 from flows.ingest import ingest
-from tasks.errors import AccountError, InsufficientCreditsError
+from tasks.errors import AccountError, InsufficientCreditsError, QualityGateError
 from tasks.models import (
     ConnectorSource,
     ExportTarget,
@@ -350,3 +350,47 @@ def test_api_key_from_a_prefect_secret_block_never_reaches_logs(
     assert summary.plan == "starter"
     assert key not in caplog.text
     assert key not in summary.model_dump_json()
+
+
+def test_a_breached_gate_fails_the_run_before_index_and_export(
+    use_account, bucket, s3_client, s3_endpoint_url
+):
+    use_account("pro")
+    params = params_for(
+        bucket,
+        s3_endpoint_url,
+        dataset_name="strict",
+        quality_gate=QualityGate(min_average_score=100, on_breach="fail"),
+    )
+    with pytest.raises(QualityGateError, match="average score"):
+        ingest(params)
+    listed = s3_client.list_objects_v2(Bucket=bucket, Prefix="exports/dataset=strict/")
+    assert listed.get("KeyCount", 0) == 0
+
+    warned = ingest(
+        params.model_copy(
+            update={"quality_gate": QualityGate(min_average_score=100, on_breach="warn")}
+        )
+    )
+    assert warned.gate_breaches and warned.export is not None
+    assert warned.submitted == 0  # the failed run's documents were settled in the ledger
+
+
+def test_jobs_past_the_deadline_are_awaited_by_the_next_run(
+    use_account, bucket, s3_endpoint_url, flexorch_local_url
+):
+    key = use_account("starter")
+    knobs = flexorch_local_url.removesuffix("/v1") + "/_local/knobs"
+    params = params_for(bucket, s3_endpoint_url, dataset_name="slow", wait_timeout_seconds=0.5)
+    httpx.put(knobs, json={"processing_delay": 2.0}).raise_for_status()
+    try:
+        first = ingest(params)
+    finally:
+        httpx.put(knobs, json={"processing_delay": 0}).raise_for_status()
+    late = [d for d in first.documents if "not finished by the deadline" in d.reason]
+    assert late and all(d.outcome == "quarantined" for d in late)
+
+    second = ingest(params.model_copy(update={"wait_timeout_seconds": 120}))
+    assert second.submitted == 0
+    assert {d.filename for d in late} <= {d.filename for d in second.in_dataset()} | BAD_FILES
+    assert credits_used(flexorch_local_url, key) == len(second.in_dataset())
