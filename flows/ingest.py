@@ -170,8 +170,8 @@ def _submit(
 ) -> None:
     """Send batch after batch, writing the ledger after each so a crash loses no job id."""
     assert run.ledger is not None
+    params = run.params
     for i, batch in enumerate(batches, start=1):
-        params = run.params
         outcome = submit_batch(client, batch, params.source, params.locale, params.engine)
         run.ledger.record_batch(outcome)
         save_ledger(run.ledger, params)

@@ -9,7 +9,7 @@ from flexorch_client import FlexOrchClient
 from tasks.errors import ConnectorError
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(cache_policy=NO_CACHE)
 def check_connector(client: FlexOrchClient, connector_id: str) -> None:
     result = client.connectors.test(connector_id)
     if not result.ok:

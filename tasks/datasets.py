@@ -66,7 +66,7 @@ def evaluate_gate(metrics: GateMetrics, gate: QualityGate) -> GateResult:
     return GateResult(metrics, breaches)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(cache_policy=NO_CACHE)
 def build_dataset(
     client: FlexOrchClient, name: str, execution_ids: list[str], timeout: float = 300.0
 ) -> Dataset:

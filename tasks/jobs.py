@@ -48,7 +48,7 @@ def job_status(client: FlexOrchClient, job_id: str) -> Job:
     return client.jobs.get(job_id)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@task(cache_policy=NO_CACHE)
 def send_negative_feedback(client: FlexOrchClient, job_id: str, grade: str) -> None:
     client.jobs.feedback(
         job_id, "negative", issue="other", notes=f"quality grade {grade} in pipeline gate"

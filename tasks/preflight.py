@@ -90,7 +90,7 @@ def trial_over(ends_at: str | None, days_remaining: int | None) -> bool:
     return end <= dt.datetime.now(dt.UTC)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+@task(cache_policy=NO_CACHE)
 def check_account(client: FlexOrchClient) -> AccountStatus:
     """Authenticate and read plan, RPM and credits; a dead key or trial ends the run here."""
     logger = get_run_logger()

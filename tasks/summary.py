@@ -138,7 +138,7 @@ def account_for(
     a silently lost document is the failure this pipeline exists to prevent.
     """
     settled_before = {doc.key for doc, _ in found.settled}
-    duplicates = dict((doc.key, reason) for doc, reason in found.duplicates)
+    duplicates = {doc.key: reason for doc, reason in found.duplicates}
     out: list[DocumentOutcome] = []
     for doc in found.seen:
         candidates: list[DocumentOutcome] = []
