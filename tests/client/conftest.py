@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 import respx
-from _client_helpers import BASE, KEY, FakeTime
 
 from flexorch_client import AsyncFlexOrchClient, FlexOrchClient
+from tests.client._client_helpers import BASE, KEY, FakeTime
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
-from _client_helpers import FakeTime, error_body
 
 from flexorch_client import AsyncFlexOrchClient, UploadFile
 from flexorch_client.errors import QuotaExceededError
+from tests.client._client_helpers import FakeTime, error_body
 
 pytestmark = pytest.mark.anyio
 

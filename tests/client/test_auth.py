@@ -8,10 +8,10 @@ from collections.abc import Callable
 import httpx
 import pytest
 import respx
-from _client_helpers import KEY, FakeTime, error_body
 
 from flexorch_client import ClientSettings, FlexOrchClient
 from flexorch_client.errors import InvalidAPIKeyError
+from tests.client._client_helpers import KEY, FakeTime, error_body
 
 USAGE = {"data": {"plan": "pro", "usage": {"credits": {"used": 0, "limit": 5, "remaining": 5}}}}
 PASSWORD = "hunter2-PASSWORD"

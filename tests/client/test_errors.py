@@ -7,7 +7,6 @@ from collections.abc import Callable
 import httpx
 import pytest
 import respx
-from _client_helpers import KEY, error_body
 
 from flexorch_client import FlexOrchClient
 from flexorch_client.errors import (
@@ -29,6 +28,7 @@ from flexorch_client.errors import (
     TrialExpiredError,
     UnsupportedFileError,
 )
+from tests.client._client_helpers import KEY, error_body
 
 CASES: list[tuple[int, str | None, type[FlexOrchError], bool]] = [
     (401, "INVALID_API_KEY", InvalidAPIKeyError, False),

@@ -11,7 +11,6 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
-from _client_helpers import FakeTime, envelope, error_body
 
 from flexorch_client import FlexOrchClient, UploadFile
 from flexorch_client._retry import backoff_delay, parse_retry_after
@@ -23,6 +22,7 @@ from flexorch_client.errors import (
     ServerError,
     TrialExpiredError,
 )
+from tests.client._client_helpers import FakeTime, envelope, error_body
 
 USAGE = {"plan": "starter", "usage": {"credits": {"used": 1, "limit": 10, "remaining": 9}}}
 

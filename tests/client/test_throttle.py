@@ -10,9 +10,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 import respx
-from _client_helpers import BASE, KEY, FakeTime, error_body
 
 from flexorch_client import FlexOrchClient, SlidingWindowThrottle, Throttle
+from tests.client._client_helpers import BASE, KEY, FakeTime, error_body
 
 
 class ThreadSafeFakeTime(FakeTime):

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from _client_helpers import FakeTime
 
 from flexorch_client import FlexOrchClient
+from tests.client._client_helpers import FakeTime
 
 
 class FakeJobs:

@@ -1,90 +1,19 @@
 """flexorch-local started as a real subprocess (`flexorch-local serve`) on a free port.
 
-Every test in this folder talks to it over HTTP. A moto S3 server runs in-process for the
-connector tests. Accounts are made through the loopback-only `/_local/accounts`."""
+Every test in this folder talks to it over HTTP; the connector tests use the session's moto S3
+server (tests/conftest.py). Accounts are made through the loopback-only `/_local/accounts`."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from _local_helpers import data, sample, upload, wait_job
 
-BIN = Path(sys.executable).parent / "flexorch-local"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class LocalServer:
-    data_dir: Path
-    log_path: Path
-    extra_args: list[str] = field(default_factory=list)
-    port: int = field(default_factory=free_port)
-    proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def root(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def url(self) -> str:
-        return f"{self.root}/v1"
-
-    def start(self) -> LocalServer:
-        args = [str(BIN), "serve", "--port", str(self.port), "--data-dir", str(self.data_dir),
-                "--workers", "2", *self.extra_args]  # fmt: skip
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"flexorch-local exited: {self.log_path.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.root}/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError("flexorch-local did not start in 60 s")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-    def account(self, plan: str = "starter", **kwargs: Any) -> str:
-        response = httpx.post(f"{self.root}/_local/accounts", json={"plan": plan, **kwargs})
-        response.raise_for_status()
-        return str(response.json()["api_key"])
-
-    def client(self, key: str | None = None, **headers: str) -> httpx.Client:
-        if key:
-            headers["X-API-KEY"] = key
-        return httpx.Client(base_url=self.url, headers=headers, timeout=60)
-
-    def knobs(self, **values: Any) -> dict[str, Any]:
-        response = httpx.put(f"{self.root}/_local/knobs", json=values)
-        response.raise_for_status()
-        return dict(response.json())
+from tests.local._local_helpers import data, sample, upload, wait_job
+from tests.local._server import LocalServer
 
 
 @pytest.fixture(scope="session")
@@ -107,16 +36,9 @@ def api(server: LocalServer, pro_key: str) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-    port = free_port()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    moto.start()
-    yield f"http://127.0.0.1:{port}"
-    moto.stop()
+def s3_endpoint(s3_endpoint_url: str) -> str:
+    """The session's moto S3 server (a separate process, reached over HTTP)."""
+    return s3_endpoint_url
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from _local_helpers import data, error_code
-from conftest import BIN, LocalServer
+
+from tests.local._local_helpers import data, error_code
+from tests.local._server import BIN, LocalServer
 
 
 def test_signup_verify_login_refresh(server: LocalServer) -> None:

@@ -14,8 +14,9 @@ from typing import Any, ClassVar
 import boto3
 import httpx
 import pytest
-from _local_helpers import data, error_code, sample, upload, wait_job
-from conftest import LocalServer, free_port
+
+from tests.local._local_helpers import data, error_code, sample, upload, wait_job
+from tests.local._server import LocalServer, free_port
 
 CREDS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 

@@ -15,7 +15,8 @@ import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from _local_helpers import data, error_code, wait_job
+
+from tests.local._local_helpers import data, error_code, wait_job
 
 SAMPLE_NAMES = (
     "invoice_acme_INV-2024-0117.pdf",

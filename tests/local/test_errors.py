@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import httpx
-from _local_helpers import data, error_code, sample, upload
-from conftest import LocalServer
+
+from tests.local._local_helpers import data, error_code, sample, upload
+from tests.local._server import LocalServer
 
 TXT = ("note.txt", b"Invoice INV-1 total 10 EUR from ACME GmbH")
 

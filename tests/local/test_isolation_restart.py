@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from _local_helpers import data, upload, wait_job
-from conftest import LocalServer
+
+from tests.local._local_helpers import data, upload, wait_job
+from tests.local._server import LocalServer
 
 
 def test_other_tenants_ids_are_not_found(server: LocalServer) -> None:

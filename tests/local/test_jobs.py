@@ -7,8 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from _local_helpers import data, error_code, sample, upload, wait_job
-from conftest import LocalServer
+
+from tests.local._local_helpers import data, error_code, sample, upload, wait_job
+from tests.local._server import LocalServer
 
 
 def test_upload_answer_is_the_union_of_documented_shapes(server: LocalServer) -> None:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import LocalServer
+from tests.local._server import LocalServer
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 

@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from _local_helpers import sample
-from conftest import LocalServer
 from flexorch_sdk import FlexOrchClient
+
+from tests.local._local_helpers import sample
+from tests.local._server import LocalServer
 
 
 def test_readme_quickstart(server: LocalServer, tmp_path: Path) -> None:
