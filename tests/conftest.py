@@ -63,6 +63,13 @@ def prefect_api_url(local_stack: LocalStack) -> Iterator[str]:
     try:
         with temporary_settings(updates={PREFECT_API_URL: url}):
             yield url
+            # Flush Prefect's background log and event queues while the server still runs,
+            # instead of at interpreter exit against a server that is gone.
+            from prefect.events.worker import EventsWorker
+            from prefect.logging.handlers import APILogWorker
+
+            APILogWorker.drain_all(timeout=10)
+            EventsWorker.drain_all(timeout=10)
     finally:
         if previous is None:
             os.environ.pop("PREFECT_API_URL", None)
