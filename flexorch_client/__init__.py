@@ -59,6 +59,7 @@ from .models import (
     Trial,
     UploadFile,
     Usage,
+    WaitProgress,
     WaitResult,
     Webhook,
 )
@@ -118,6 +119,7 @@ __all__ = [
     "UnsupportedFileError",
     "UploadFile",
     "Usage",
+    "WaitProgress",
     "WaitResult",
     "Webhook",
 ]

@@ -156,6 +156,18 @@ class JobPage(FlexOrchModel):
         return data
 
 
+class WaitProgress(BaseModel):
+    """Where a `jobs.wait` stands after a polling round; `elapsed_seconds` counts from its start."""
+
+    model_config = ConfigDict(frozen=True)
+
+    total: int
+    completed: int
+    failed: int
+    pending: int
+    elapsed_seconds: float
+
+
 @dataclass
 class WaitResult:
     """Outcome of `jobs.wait`: each job's last known state and who ran out of time."""
@@ -355,12 +367,37 @@ class Trial(FlexOrchModel):
     trial_days_remaining: int | None = None
 
 
+_FILE_LIMIT_KEYS = ("max_file_bytes", "max_file_size_bytes")
+
+
+def _file_limit(data: Mapping[str, Any]) -> int | None:
+    """The plan's per-file upload limit in bytes, wherever the server put it.
+
+    Only a positive whole number counts: a limit the client misreads would quarantine files
+    the server accepts, so anything else means "not reported".
+    """
+    places = [data]
+    if isinstance(data.get("limits"), Mapping):
+        places.insert(0, data["limits"])
+    for place in places:
+        for key in _FILE_LIMIT_KEYS:
+            value = place.get(key)
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                return value
+    return None
+
+
 class Usage(FlexOrchModel):
-    """`GET /usage`, from the nested live shape or a flat one."""
+    """`GET /usage`, from the nested live shape or a flat one.
+
+    `max_file_bytes` is the plan's per-file upload limit when the server reports one
+    (flexorch-local does, under `limits`), else None.
+    """
 
     plan: str | None = None
     credits: Credits = Field(default_factory=Credits)
     trial: Trial = Field(default_factory=Trial)
+    max_file_bytes: int | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -384,6 +421,7 @@ class Usage(FlexOrchModel):
                 for k in ("is_trial", "trial_ends_at", "trial_days_remaining")
                 if out.get(k) is not None
             }
+        out["max_file_bytes"] = _file_limit(data)
         credits = out["credits"]
         if credits.get("remaining") is None and credits.get("limit") is not None:
             out["credits"] = {**credits, "remaining": credits["limit"] - credits.get("used", 0)}

@@ -23,14 +23,14 @@ from tasks.connection import FlexOrchSettings, build_client
 from tasks.connectors import check_connector
 from tasks.datasets import build_dataset, gate_metrics, profile_and_gate
 from tasks.discover import Discovery, discover, plan_batches
-from tasks.documents import reprocess_document, submit_batch
+from tasks.documents import BatchOutcome, reprocess_document, submit_batch
 from tasks.errors import QualityGateError
 from tasks.export import ManifestDocument, check_export_bucket, export_dataset
 from tasks.index import IndexReport, index_dataset
 from tasks.jobs import send_negative_feedback, wait_for_jobs
 from tasks.ledger import Ledger, LedgerEntry, load_ledger, save_ledger
 from tasks.models import ConnectorSource, IngestParams, SourceDocument
-from tasks.preflight import budget_credits, check_account, credits_used
+from tasks.preflight import budget_credits, check_account, credits_used, screen_file_sizes
 from tasks.summary import (
     IngestSummary,
     Progress,
@@ -92,8 +92,16 @@ def ingest(params: IngestParams) -> IngestSummary:
         with clock("discover"):
             run.ledger = ledger = load_ledger(params)
             run.found = found = discover(params.source, ledger, Path(staging))
+            sizes = screen_file_sizes(account, found.new)
+            if sizes.too_large:
+                # Recorded as FlexOrch's own FILE_TOO_LARGE would be, so the summary accounts
+                # for them and a rerun skips them instead of checking them again.
+                ledger.record_batch(BatchOutcome(rejected=sizes.too_large))
+                run.counts.too_large = len(sizes.too_large)
+                if not params.dry_run:
+                    save_ledger(ledger, params)
             budget = budget_credits(
-                account, found.new, params.engine, params.on_insufficient_credits
+                account, sizes.fits, params.engine, params.on_insufficient_credits
             )
             run.deferred |= {d.key: budget.deferral_reason for d in budget.deferred}
             batches = plan_batches(budget.to_submit, params.batch_size)
@@ -108,7 +116,7 @@ def ingest(params: IngestParams) -> IngestSummary:
 
     with clock("wait"):
         this_run = {d.sha256 for d in found.seen} - {d.sha256 for d, _ in found.settled}
-        _wait(client, ledger, params, this_run)
+        _wait(client, ledger, params, this_run, progress)
         run.counts.failed = sum(e.state == "failed" for e in _entries(ledger, this_run))
         progress.update(75)
 
@@ -192,11 +200,28 @@ def _entries(ledger: Ledger, shas: set[str]) -> list[LedgerEntry]:
     return [e for sha in shas if (e := ledger.get(sha)) is not None]
 
 
-def _wait(client: FlexOrchClient, ledger: Ledger, params: IngestParams, shas: set[str]) -> None:
+def _wait(
+    client: FlexOrchClient,
+    ledger: Ledger,
+    params: IngestParams,
+    shas: set[str],
+    progress: Progress,
+) -> None:
     """Wait for every job of this run (and those an interrupted run left), then reprocess
-    failed documents once when asked; the ledger records each outcome as it lands."""
+    failed documents once when asked; the ledger records each outcome as it lands.
+
+    The first wait moves the progress artifact from 50 to 75 %; the reprocess wait does not,
+    so the bar never runs backwards.
+    """
     pending = [e.job_id for e in _entries(ledger, shas) if e.state == "submitted" and e.job_id]
-    for job in wait_for_jobs(client, pending, params.wait_timeout_seconds).jobs.values():
+    waited = wait_for_jobs(
+        client,
+        pending,
+        params.wait_timeout_seconds,
+        progress=progress.update,
+        progress_span=(50.0, 75.0),
+    )
+    for job in waited.jobs.values():
         ledger.record_job(job)
     save_ledger(ledger, params)
     retry = [

@@ -17,6 +17,11 @@ from tasks.models import Engine, SourceDocument
 # Credits per processed document by engine (FlexOrch pricing; duplicates cost nothing).
 ENGINE_COSTS: dict[str, int] = {"deterministic": 1, "local_ai": 3, "premium": 15}
 
+MB = 1024 * 1024  # as FlexOrch (and flexorch-local) count a plan's file limit
+# The contract's published per-file limits, for when /usage reports none. Enterprise limits
+# are negotiated per contract, so that plan has no entry and gets no check before upload.
+PLAN_MAX_FILE_BYTES: dict[str, int] = {"trial": 10 * MB, "starter": 25 * MB, "pro": 50 * MB}
+
 
 class AccountStatus(BaseModel):
     plan: str
@@ -25,6 +30,47 @@ class AccountStatus(BaseModel):
     credits_remaining: int | None  # None: the plan has no credit limit
     is_trial: bool = False
     trial_ends_at: str | None = None
+    max_file_bytes: int | None = None  # None: no known per-file limit, nothing checked
+
+
+@dataclass(frozen=True)
+class SizeCheck:
+    """New documents split by the plan's per-file limit, the oversized with their reason."""
+
+    fits: list[SourceDocument]
+    too_large: list[tuple[SourceDocument, str]]
+
+
+def max_file_bytes(plan: str, reported: int | None) -> int | None:
+    """The limit to check before upload: what FlexOrch reports, else the plan's published one."""
+    return reported if reported is not None else PLAN_MAX_FILE_BYTES.get(plan.lower())
+
+
+def _mb(size: int) -> str:
+    return f"{size // MB}" if size % MB == 0 else f"{size / MB:.1f}"
+
+
+def too_large_reason(size: int, limit: int, plan: str) -> str:
+    shown = f"{size / MB:.1f} MB"
+    if f"{size / MB:.1f}" == f"{limit / MB:.1f}":
+        # Rounding would print "25.0 MB exceeds ... 25 MB": give the bytes that decide it.
+        shown += f" ({size} bytes, limit {limit})"
+    return (
+        f"FILE_TOO_LARGE (checked before upload): {shown} exceeds the {plan} plan's "
+        f"{_mb(limit)} MB limit"
+    )
+
+
+def check_sizes(docs: list[SourceDocument], *, limit: int | None, plan: str) -> SizeCheck:
+    """Set aside what FlexOrch would refuse with FILE_TOO_LARGE, so it is never uploaded.
+
+    A file of exactly `limit` bytes is accepted, as FlexOrch does.
+    """
+    if limit is None:
+        return SizeCheck(list(docs), [])
+    fits = [d for d in docs if d.size <= limit]
+    too_large = [(d, too_large_reason(d.size, limit, plan)) for d in docs if d.size > limit]
+    return SizeCheck(fits, too_large)
 
 
 @dataclass(frozen=True)
@@ -107,13 +153,15 @@ def check_account(client: FlexOrchClient) -> AccountStatus:
             f"The FlexOrch trial ended on {usage.trial.trial_ends_at} (TRIAL_EXPIRED): upgrade "
             "the plan to keep ingesting."
         )
+    plan = usage.plan or limits.plan or "unknown"
     account = AccountStatus(
-        plan=usage.plan or limits.plan or "unknown",
+        plan=plan,
         rpm=None if limits.unlimited else limits.rpm,
         credits_used=usage.credits.used,
         credits_remaining=usage.credits.remaining,
         is_trial=usage.trial.is_trial,
         trial_ends_at=usage.trial.trial_ends_at,
+        max_file_bytes=max_file_bytes(plan, usage.max_file_bytes),
     )
     logger.info(
         "FlexOrch account: plan %s, %s requests/min, %s credits remaining",
@@ -122,6 +170,19 @@ def check_account(client: FlexOrchClient) -> AccountStatus:
         "unlimited" if account.credits_remaining is None else account.credits_remaining,
     )
     return account
+
+
+@task(cache_policy=NO_CACHE)
+def screen_file_sizes(account: AccountStatus, new: list[SourceDocument]) -> SizeCheck:
+    checked = check_sizes(new, limit=account.max_file_bytes, plan=account.plan)
+    if checked.too_large:
+        get_run_logger().warning(
+            "%d document(s) over the %s plan's %s MB file limit: quarantined without upload",
+            len(checked.too_large),
+            account.plan,
+            _mb(account.max_file_bytes or 0),
+        )
+    return checked
 
 
 @task(cache_policy=NO_CACHE)

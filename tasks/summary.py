@@ -58,6 +58,7 @@ class RunCounts(BaseModel):
     submitted: int = 0
     flexorch_duplicates: int = 0
     rejected: int = 0
+    too_large: int = 0  # over the plan's file limit, quarantined before any upload
     failed: int = 0
     reprocessed: int = 0
     credits_spent: int = 0
@@ -75,6 +76,7 @@ class IngestSummary(BaseModel):
     submitted: int
     duplicates: int
     rejected: int
+    too_large: int
     failed: int
     processed: int
     quarantined: int
@@ -101,6 +103,7 @@ class IngestSummary(BaseModel):
             ("submitted", self.submitted),
             ("duplicates", self.duplicates),
             ("rejected", self.rejected),
+            ("too large (not uploaded)", self.too_large),
             ("failed", self.failed),
             ("processed", self.processed),
             ("quarantined (total)", self.quarantined),
@@ -206,6 +209,7 @@ def summarise(
         submitted=counts.submitted,
         duplicates=len(found.duplicates) + counts.flexorch_duplicates,
         rejected=counts.rejected,
+        too_large=counts.too_large,
         failed=counts.failed,
         processed=by_outcome["processed"],
         quarantined=by_outcome["quarantined"],

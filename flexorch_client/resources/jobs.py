@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import math
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from typing import Any
 
 from .._constants import (
@@ -15,8 +16,12 @@ from .._constants import (
 )
 from .._exceptions import APIStatusError
 from .._steps import Call, Op, OpContext, Pause, single
-from ..models import Feedback, Job, JobPage, WaitResult
+from ..models import Feedback, Job, JobPage, WaitProgress, WaitResult
 from ._base import AsyncResource, SyncResource
+
+logger = logging.getLogger("flexorch_client")
+
+ProgressCallback = Callable[[WaitProgress], None]
 
 
 def _get(job_id: str) -> Op[Job]:
@@ -77,17 +82,41 @@ def _poll_round(ctx: OpContext, pending: set[str]) -> Generator[Any, Any, dict[s
     return found
 
 
+def _progress(
+    order: list[str], states: dict[str, Job], pending: set[str], elapsed: float
+) -> WaitProgress:
+    completed = sum(states[j].status == "completed" for j in order if j not in pending)
+    return WaitProgress(
+        total=len(order),
+        completed=completed,
+        failed=len(order) - len(pending) - completed,
+        pending=len(pending),
+        elapsed_seconds=elapsed,
+    )
+
+
+def _report(on_progress: ProgressCallback, progress: WaitProgress) -> None:
+    # The caller's reporting is a side show: a failing progress bar must not cost the
+    # wait its result (and the jobs it already saw finish).
+    try:
+        on_progress(progress)
+    except Exception:
+        logger.warning("on_progress callback raised; the wait goes on", exc_info=True)
+
+
 def _wait(
     ctx: OpContext,
     job_ids: Iterable[str],
     timeout: float,
     min_interval: float,
     max_interval: float,
+    on_progress: ProgressCallback | None = None,
 ) -> Op[WaitResult]:
     order = list(dict.fromkeys(str(j) for j in job_ids))
     pending = set(order)
     states: dict[str, Job] = {}
-    deadline = ctx.clock() + timeout
+    start = ctx.clock()
+    deadline = start + timeout
     interval = min_interval
     while pending:
         before = len(pending)
@@ -95,6 +124,10 @@ def _wait(
             states[job_id] = job
             if job.is_terminal:
                 pending.discard(job_id)
+        # Finished jobs never return to pending, so a shorter pending set is exactly "the
+        # numbers moved"; queued -> running would report nothing new.
+        if on_progress is not None and len(pending) < before:
+            _report(on_progress, _progress(order, states, pending, ctx.clock() - start))
         remaining = deadline - ctx.clock()
         if not pending or remaining <= 0:
             break
@@ -127,6 +160,7 @@ class Jobs(SyncResource):
         timeout: float = DEFAULT_WAIT_TIMEOUT,
         min_interval: float = DEFAULT_MIN_POLL_INTERVAL,
         max_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+        on_progress: Callable[[WaitProgress], None] | None = None,
     ) -> WaitResult:
         """Poll until every job is completed or failed, or `timeout` seconds pass.
 
@@ -135,8 +169,16 @@ class Jobs(SyncResource):
         `min_interval`, grows geometrically up to `max_interval` while nothing
         finishes, and drops back when something does. Jobs still running at the
         deadline are listed in `timed_out`; nothing is raised for them.
+
+        `on_progress` is called with a `WaitProgress` after each polling round in
+        which a job finished, at most once per round and never for a round that
+        changed nothing. It runs on the waiting thread (in the async client, on the
+        event loop), so it should be quick; an exception it raises is logged as a
+        warning on the `flexorch_client` logger and the wait goes on.
         """
-        return self._run(_wait(self._ctx, job_ids, timeout, min_interval, max_interval))
+        return self._run(
+            _wait(self._ctx, job_ids, timeout, min_interval, max_interval, on_progress)
+        )
 
     def feedback(
         self, job_id: str, rating: str, issue: str | None = None, notes: str | None = None
@@ -164,9 +206,12 @@ class AsyncJobs(AsyncResource):
         timeout: float = DEFAULT_WAIT_TIMEOUT,
         min_interval: float = DEFAULT_MIN_POLL_INTERVAL,
         max_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+        on_progress: Callable[[WaitProgress], None] | None = None,
     ) -> WaitResult:
-        """See `Jobs.wait`."""
-        return await self._run(_wait(self._ctx, job_ids, timeout, min_interval, max_interval))
+        """See `Jobs.wait`; `on_progress` is a plain (not async) callable here too."""
+        return await self._run(
+            _wait(self._ctx, job_ids, timeout, min_interval, max_interval, on_progress)
+        )
 
     async def feedback(
         self, job_id: str, rating: str, issue: str | None = None, notes: str | None = None

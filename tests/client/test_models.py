@@ -144,6 +144,30 @@ def test_usage_nested_and_flat(body: dict[str, Any]) -> None:
     assert usage.plan == "starter"
     assert (usage.credits.used, usage.credits.limit, usage.credits.remaining) == (10, 1200, 1190)
     assert usage.trial.is_trial
+    assert usage.max_file_bytes is None
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        # what flexorch-local answers
+        ({"limits": {"max_file_size_bytes": 26_214_400, "rpm": 60}}, 26_214_400),
+        ({"limits": {"max_file_bytes": 10_485_760}}, 10_485_760),
+        ({"max_file_bytes": 52_428_800}, 52_428_800),
+        ({"limits": {"rpm": 60}}, None),
+        # a limit the client cannot read is no limit, rather than a wrong one
+        ({"limits": {"max_file_size_bytes": "25MB"}}, None),
+        ({"limits": {"max_file_size_bytes": 0}}, None),
+        ({"limits": {"max_file_size_bytes": True}}, None),
+    ],
+)
+def test_usage_reads_the_file_size_limit_when_present(
+    extra: dict[str, Any], expected: int | None
+) -> None:
+    body = {"plan": "starter", "usage": {"credits": {"used": 1, "limit": 1200}}, **extra}
+    usage = Usage.model_validate(body)
+    assert usage.max_file_bytes == expected
+    assert usage.credits.remaining == 1199
 
 
 def test_rate_limits_docs_and_live_shapes() -> None:

@@ -1,15 +1,17 @@
-"""jobs.wait: request economy, adaptive intervals, deadline."""
+"""jobs.wait: request economy, adaptive intervals, deadline, progress reports."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 import respx
+from pydantic import ValidationError
 
-from flexorch_client import FlexOrchClient
+from flexorch_client import AsyncFlexOrchClient, FlexOrchClient, WaitProgress
 from tests.client._client_helpers import FakeTime
 
 
@@ -118,3 +120,85 @@ def test_interval_backs_off_and_resets_and_deadline_holds(
     # and the last sleep trimmed to the deadline.
     assert fake_time.sleeps[:5] == [2, 4, 8, 8, 1]
     assert sum(fake_time.sleeps) == pytest.approx(40)
+
+
+# --- on_progress ----------------------------------------------------------------------------
+
+# job_1 finishes in round 1, job_7 fails in round 2, round 3 changes nothing, job_2 ends round 4.
+PROGRESS_IDS = ["job_1", "job_7", "job_2"]
+PROGRESS_FINISH = {"job_1": 0, "job_7": 1, "job_2": 3}
+EXPECTED_PROGRESS = [
+    WaitProgress(total=3, completed=1, failed=0, pending=2, elapsed_seconds=0),
+    WaitProgress(total=3, completed=1, failed=1, pending=1, elapsed_seconds=1),
+    WaitProgress(total=3, completed=2, failed=1, pending=0, elapsed_seconds=4),
+]
+
+
+def test_progress_is_reported_only_after_rounds_that_finished_a_job(
+    api: respx.MockRouter, make_client: Callable[..., FlexOrchClient], fake_time: FakeTime
+) -> None:
+    fake = FakeJobs(PROGRESS_IDS, PROGRESS_FINISH)
+    _mock(api, fake)
+    seen: list[WaitProgress] = []
+    result = make_client().jobs.wait(
+        PROGRESS_IDS, timeout=60, min_interval=1, max_interval=8, on_progress=seen.append
+    )
+    assert result.timed_out == []
+    assert fake_time.sleeps == [1, 1, 2]  # four rounds
+    assert seen == EXPECTED_PROGRESS
+
+
+def test_no_progress_is_reported_when_nothing_finishes(
+    api: respx.MockRouter, make_client: Callable[..., FlexOrchClient], fake_time: FakeTime
+) -> None:
+    _mock(api, FakeJobs(["job_1", "job_2"], {"job_1": 10_000, "job_2": 10_000}))
+    seen: list[WaitProgress] = []
+    result = make_client().jobs.wait(
+        ["job_1", "job_2"], timeout=30, min_interval=1, max_interval=8, on_progress=seen.append
+    )
+    assert result.timed_out == ["job_1", "job_2"]
+    assert len(fake_time.sleeps) > 2 and seen == []
+
+
+def test_a_failing_progress_callback_is_logged_and_the_wait_goes_on(
+    api: respx.MockRouter,
+    make_client: Callable[..., FlexOrchClient],
+    fake_time: FakeTime,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _mock(api, FakeJobs(PROGRESS_IDS, PROGRESS_FINISH))
+    calls: list[WaitProgress] = []
+
+    def broken(progress: WaitProgress) -> None:
+        calls.append(progress)
+        raise RuntimeError("progress bar is down")
+
+    with caplog.at_level(logging.WARNING, logger="flexorch_client"):
+        result = make_client().jobs.wait(PROGRESS_IDS, min_interval=1, on_progress=broken)
+    assert result.timed_out == [] and len(result.completed) == 2 and len(result.failed) == 1
+    assert calls == EXPECTED_PROGRESS
+    warnings = [r for r in caplog.records if r.name == "flexorch_client"]
+    assert len(warnings) == 3 and all(r.levelno == logging.WARNING for r in warnings)
+    assert "progress bar is down" in caplog.text
+
+
+@pytest.mark.anyio
+async def test_async_wait_reports_progress_the_same_way(
+    api: respx.MockRouter,
+    make_async_client: Callable[..., AsyncFlexOrchClient],
+    fake_time: FakeTime,
+) -> None:
+    _mock(api, FakeJobs(PROGRESS_IDS, PROGRESS_FINISH))
+    seen: list[WaitProgress] = []
+    async with make_async_client() as client:
+        result = await client.jobs.wait(
+            PROGRESS_IDS, timeout=60, min_interval=1, max_interval=8, on_progress=seen.append
+        )
+    assert result.timed_out == []
+    assert seen == EXPECTED_PROGRESS
+
+
+def test_wait_progress_is_frozen() -> None:
+    progress = EXPECTED_PROGRESS[0]
+    with pytest.raises(ValidationError):
+        progress.completed = 3  # type: ignore[misc]

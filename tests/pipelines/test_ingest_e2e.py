@@ -394,3 +394,48 @@ def test_jobs_past_the_deadline_are_awaited_by_the_next_run(
     assert second.submitted == 0
     assert {d.filename for d in late} <= {d.filename for d in second.in_dataset()} | BAD_FILES
     assert credits_used(flexorch_local_url, key) == len(second.in_dataset())
+
+
+def test_a_file_over_the_plan_limit_is_quarantined_before_upload(
+    use_account, bucket, s3_endpoint_url, flexorch_local_url, tmp_path, monkeypatch
+):
+    key = use_account("starter")
+    source = tmp_path / "inbox"
+    source.mkdir()
+    good = ["invoice_acme_INV-2024-0117.pdf", "contract_lease_88_harbor_street.txt"]
+    for name in good:
+        (source / name).write_bytes((SAMPLES / name).read_bytes())
+    big = source / "scan_archive_2024.pdf"
+    big.write_bytes(b"%PDF-1.4\n" + b"\0" * (26 * 1024 * 1024 + 200 * 1024))
+    sent: list[str] = []
+    real_submit = ingest_module.submit_batch
+
+    def spy(client: Any, batch: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.extend(d.filename for d in batch)
+        return real_submit(client, batch, *args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "submit_batch", spy)
+    summary = ingest(
+        params_for(
+            bucket,
+            s3_endpoint_url,
+            source=source,
+            dataset_name="too-large",
+            quality_gate=QualityGate(on_breach="warn"),
+        )
+    )
+
+    too_large = next(d for d in summary.documents if d.filename == big.name)
+    assert too_large.outcome == "quarantined"
+    assert too_large.reason == (
+        "FILE_TOO_LARGE (checked before upload): 26.2 MB exceeds the starter plan's 25 MB limit"
+    )
+    # never sent: no upload carried it, FlexOrch neither rejected nor stored it, and it cost nothing
+    assert big.name not in sent and sorted(sent) == sorted(good)
+    assert summary.too_large == 1 and summary.rejected == 0
+    stored = httpx.get(
+        f"{flexorch_local_url}/documents", params={"page_size": 200}, headers={"X-API-KEY": key}
+    ).json()["data"]["items"]
+    assert sorted(d["filename"] for d in stored) == sorted(good)
+    assert {d.filename for d in summary.documents if d.outcome == "processed"} == set(good)
+    assert credits_used(flexorch_local_url, key) == summary.processed == len(good)

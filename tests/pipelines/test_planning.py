@@ -1,21 +1,24 @@
-"""Unit tests for the pipeline's pure logic: batching, credit estimation, gating, discovery,
-upload matching, the ledger and the accounting invariant."""
+"""Unit tests for the pipeline's pure logic: batching, credit estimation, file size checks,
+gating, discovery, upload matching, the ledger, the accounting invariant and wait reports."""
 
 from __future__ import annotations
+
+import logging
 
 import pytest
 from pydantic import SecretStr
 
-from flexorch_client import Job, JobRef, ProcessResult, RejectedFile
+from flexorch_client import Job, JobRef, ProcessResult, RejectedFile, WaitProgress
 from tasks.connection import FlexOrchSettings
 from tasks.datasets import evaluate_gate, gate_metrics
 from tasks.discover import Discovery, classify, plan_batches
 from tasks.documents import BatchOutcome, match_result
 from tasks.errors import AccountingError, InsufficientCreditsError
 from tasks.export import object_key
+from tasks.jobs import WaitReporter
 from tasks.ledger import Ledger, LedgerEntry
 from tasks.models import ExportTarget, QualityGate, SourceDocument
-from tasks.preflight import plan_credits
+from tasks.preflight import MB, check_sizes, max_file_bytes, plan_credits
 from tasks.summary import account_for
 
 
@@ -81,6 +84,62 @@ def test_unlimited_credits_never_defer():
     new = [doc("a")]
     plan = plan_credits(new, engine="premium", remaining=None, on_short="fail")
     assert plan.needed == 15 and plan.to_submit == new
+
+
+# --- file size check before upload ----------------------------------------------------------
+
+
+def test_reported_file_limit_wins_over_the_published_one():
+    assert max_file_bytes("starter", None) == 25 * MB
+    assert max_file_bytes("Trial", None) == 10 * MB
+    assert max_file_bytes("pro", None) == 50 * MB
+    assert max_file_bytes("starter", 30 * MB) == 30 * MB
+    # enterprise limits are negotiated: no check unless FlexOrch reports one
+    assert max_file_bytes("enterprise", None) is None
+    assert max_file_bytes("enterprise", 100 * MB) == 100 * MB
+    assert max_file_bytes("unknown", None) is None
+
+
+def test_oversized_files_are_set_aside_with_size_limit_and_plan():
+    small, exact = doc("small.pdf", size=MB), doc("exact.pdf", size=25 * MB)
+    big = doc("big.pdf", size=int(31.2 * MB))
+    checked = check_sizes([small, big, exact], limit=25 * MB, plan="starter")
+    assert checked.fits == [small, exact]  # exactly at the limit is accepted, as FlexOrch does
+    assert checked.too_large == [
+        (
+            big,
+            "FILE_TOO_LARGE (checked before upload): 31.2 MB exceeds the starter plan's "
+            "25 MB limit",
+        )
+    ]
+
+
+def test_a_file_just_over_the_limit_names_its_bytes():
+    checked = check_sizes([doc("edge.pdf", size=25 * MB + 1)], limit=25 * MB, plan="starter")
+    (_, reason), *_ = checked.too_large
+    assert f"25.0 MB ({25 * MB + 1} bytes, limit {25 * MB}) exceeds" in reason
+
+
+def test_no_known_limit_checks_nothing():
+    docs = [doc("huge.pdf", size=10_000 * MB)]
+    assert check_sizes(docs, limit=None, plan="enterprise").fits == docs
+
+
+def test_an_oversized_file_is_quarantined_once_and_settled_for_reruns():
+    big, ok = doc("big.pdf", size=26 * MB), doc("ok.pdf")
+    ledger = Ledger(dataset="d")
+    found = classify([big, ok], ledger)
+    checked = check_sizes(found.new, limit=25 * MB, plan="starter")
+    ledger.record_batch(BatchOutcome(rejected=checked.too_large))
+    ledger.put(LedgerEntry(sha256="h-ok.pdf", key="ok.pdf", filename="ok.pdf", state="completed"))
+    out = {d.key: d for d in account_for(found, ledger, deferred={}, unrecorded={})}
+    assert out["big.pdf"].outcome == "quarantined"
+    assert out["big.pdf"].reason.startswith("FILE_TOO_LARGE (checked before upload): 26.0 MB")
+    assert out["ok.pdf"].outcome == "processed"
+    rerun = classify([big, ok], ledger)
+    assert rerun.new == [] and [d.key for d, _ in rerun.settled] == ["big.pdf", "ok.pdf"]
+    again = {d.key: d for d in account_for(rerun, ledger, deferred={}, unrecorded={})}
+    assert again["big.pdf"].reason.startswith("in an earlier run: FILE_TOO_LARGE")
 
 
 # --- gating ---------------------------------------------------------------------------------
@@ -218,3 +277,43 @@ def test_the_api_key_never_shows_in_settings_repr(monkeypatch):
     settings = FlexOrchSettings()
     assert "dfx_supersecret" not in repr(settings) + str(settings)
     assert settings.resolve_api_key() == SecretStr("dfx_supersecret")
+
+
+# --- reports while waiting ------------------------------------------------------------------
+
+
+def progress_at(elapsed: float, completed: int, failed: int = 0, total: int = 100):
+    pending = total - completed - failed
+    return WaitProgress(
+        total=total, completed=completed, failed=failed, pending=pending, elapsed_seconds=elapsed
+    )
+
+
+def test_wait_reports_move_progress_within_the_span_and_log_sparsely(caplog):
+    moves: list[float] = []
+    logger = logging.getLogger("test-wait-report")
+    report = WaitReporter(logger, moves.append, 50.0, 75.0, log_every=30.0)
+    with caplog.at_level(logging.INFO, logger="test-wait-report"):
+        for p in [
+            progress_at(0.0, 10),
+            progress_at(12.0, 30, failed=10),
+            progress_at(29.0, 40, failed=10),
+            progress_at(31.0, 40, failed=10),
+            progress_at(65.0, 90, failed=10),
+        ]:
+            report(p)
+    assert moves == [52.5, 60.0, 62.5, 75.0]  # the unchanged 62.5 is not sent twice
+    lines = [r.getMessage() for r in caplog.records]
+    # at 0s, then nothing until 30s have passed since that line, then 31s -> 65s
+    assert lines == [
+        "Waiting for jobs: 10/100 finished (10 completed, 0 failed), 90 pending after 0s",
+        "Waiting for jobs: 50/100 finished (40 completed, 10 failed), 50 pending after 31s",
+        "Waiting for jobs: 100/100 finished (90 completed, 10 failed), 0 pending after 65s",
+    ]
+
+
+def test_wait_reports_without_a_progress_bar_only_log(caplog):
+    report = WaitReporter(logging.getLogger("test-wait-report"))
+    with caplog.at_level(logging.INFO, logger="test-wait-report"):
+        report(progress_at(0.0, 1))
+    assert "1/100 finished" in caplog.text
