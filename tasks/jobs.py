@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -85,6 +86,7 @@ def wait_for_jobs(
     if not job_ids:
         return WaitResult(jobs={})
     logger = get_run_logger()
+    started = time.monotonic()
     result = client.jobs.wait(
         list(dict.fromkeys(job_ids)),
         timeout=max_wait_seconds,
@@ -93,10 +95,12 @@ def wait_for_jobs(
         on_progress=WaitReporter(logger, progress, *progress_span),
     )
     logger.info(
-        "Jobs: %d completed, %d failed, %d still running after %.0fs",
+        "Jobs: %d completed, %d failed, %d still running at the end of a %.0fs wait "
+        "(deadline %.0fs)",
         len(result.completed),
         len(result.failed),
         len(result.timed_out),
+        time.monotonic() - started,
         max_wait_seconds,
     )
     return result
