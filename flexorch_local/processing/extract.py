@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,7 +15,16 @@ from flexorch_local.processing.einvoice import parse_xml
 from flexorch_local.processing.errors import ExtractionFailed, UnsupportedDocument
 from flexorch_local.processing.html import html_to_text
 from flexorch_local.processing.mail import eml_to_text, msg_to_text
-from flexorch_local.processing.ocr import ocr_available, ocr_image
+from flexorch_local.processing.ocr import (
+    OCR_DOCUMENT_TIMEOUT_SECONDS,
+    OCR_TIMEOUT_SECONDS,
+    OcrText,
+    OcrUnavailable,
+    Tesseract,
+    combine,
+    find_tesseract,
+)
+from flexorch_local.processing.quality import OCR_CAP_CONFIDENCE
 
 # A page with fewer characters than this is taken as an image of text, not text.
 MIN_TEXT_LAYER_CHARS = 20
@@ -71,6 +81,16 @@ def _xml(data: bytes, locale: str) -> Extraction:
     )
 
 
+def _ocr_warnings(confidence: float | None) -> list[str]:
+    warnings = ["text was read by OCR"]
+    if confidence is not None and confidence < OCR_CAP_CONFIDENCE:
+        warnings.append(
+            f"OCR confidence {confidence:.2f} is below {OCR_CAP_CONFIDENCE}: the text may be "
+            "misread, so the grade is capped at C"
+        )
+    return warnings
+
+
 def _pdf(data: bytes, locale: str) -> Extraction:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
@@ -86,46 +106,119 @@ def _pdf(data: bytes, locale: str) -> Extraction:
         raise ExtractionFailed(f"PDF is corrupt or unreadable: {exc}") from exc
     if not pages:
         raise ExtractionFailed("PDF has no pages")
-    text = "\n\n".join(p.strip() for p in pages)
-    if len(text.strip()) >= MIN_TEXT_LAYER_CHARS:
-        blank = [str(i + 1) for i, p in enumerate(pages) if not p.strip()]
-        warnings = [f"pages without a text layer were skipped: {', '.join(blank)}"] if blank else []
-        return Extraction(text=text, page_count=len(pages), warnings=warnings, degraded=bool(blank))
-    if not ocr_available():
-        raise ExtractionFailed(
-            "scanned PDF has no text layer and no OCR engine (tesseract) is installed"
-        )
-    return _ocr_pdf(reader, locale)
-
-
-def _ocr_pdf(reader: Any, locale: str) -> Extraction:
-    texts: list[str] = []
-    confidences: list[float] = []
-    for page in reader.pages:
-        for image in page.images:
-            result = ocr_image(image.data, locale)
-            texts.append(result.text)
-            confidences.append(result.confidence)
-    if not confidences:
-        raise ExtractionFailed("scanned PDF has neither a text layer nor embedded page images")
-    confidence = round(sum(confidences) / len(confidences), 4)
+    scanned = len("".join(pages).strip()) < MIN_TEXT_LAYER_CHARS
+    # In a scan every page image is read, even where a scanner stamped a few characters of
+    # text; in a text PDF only pages without any text are taken for scanned ones, so a logo
+    # on a title page does not bring OCR guesses into good text.
+    to_read = [
+        i
+        for i, text in enumerate(pages)
+        if (scanned or not text.strip()) and _has_images(reader.pages[i])
+    ]
+    if scanned and not to_read:
+        raise ExtractionFailed("PDF has neither a text layer nor page images: nothing to read")
+    warnings: list[str] = []
+    ocr: _PagesOcr | None = None
+    if to_read:
+        try:
+            ocr = _ocr_pages(reader, to_read, find_tesseract(), locale)
+        except OcrUnavailable as exc:
+            if scanned:
+                raise ExtractionFailed(f"scanned PDF has no text layer and {exc.reason}") from exc
+            warnings.append(f"pages without a text layer need OCR and {exc.reason}")
+        else:
+            if scanned and not ocr.result.words:
+                detail = f" ({ocr.problems[0]})" if ocr.problems else ""
+                raise ExtractionFailed(
+                    "OCR found no text in this scanned PDF: its pages are blank or too noisy "
+                    f"or blurred to read{detail}"
+                )
+            for i, text in ocr.texts.items():
+                pages[i] = "\n".join(part for part in (pages[i].strip(), text) if part)
+    blank = [str(i + 1) for i, text in enumerate(pages) if not text.strip()]
+    if blank:
+        warnings.append(f"pages without a text layer were skipped: {', '.join(blank)}")
+    confidence = ocr.result.confidence if ocr is not None else None
+    if ocr is not None:
+        warnings += ocr.problems + (_ocr_warnings(confidence) if ocr.result.words else [])
     return Extraction(
-        text="\n\n".join(texts),
-        page_count=len(reader.pages),
+        text="\n\n".join(p.strip() for p in pages),
+        page_count=len(pages),
         ocr_confidence=confidence,
-        warnings=["text was read by OCR"],
-        degraded=confidence < 0.7,
+        warnings=warnings,
+        degraded=bool(blank)
+        or bool(ocr is not None and ocr.problems)
+        or (confidence is not None and confidence < OCR_CAP_CONFIDENCE),
     )
 
 
+def _has_images(page: Any) -> bool:
+    try:
+        return len(page.images) > 0
+    except Exception:
+        # Listing does not decode anything; if even that fails, let the OCR step try the
+        # page and report what went wrong rather than silently skip it.
+        return True
+
+
+@dataclass
+class _PagesOcr:
+    texts: dict[int, str]
+    result: OcrText
+    problems: list[str]
+
+
+def _ocr_pages(reader: Any, indices: list[int], engine: Tesseract, locale: str) -> _PagesOcr:
+    deadline = time.monotonic() + OCR_DOCUMENT_TIMEOUT_SECONDS
+    texts: dict[int, str] = {}
+    results: list[OcrText] = []
+    problems: list[str] = []
+    for i in indices:
+        read: list[OcrText] = []
+        try:
+            images = list(reader.pages[i].images)
+        except ImportError as exc:
+            raise ExtractionFailed(f"reading the images inside a PDF needs Pillow: {exc}") from exc
+        except Exception as exc:
+            # pypdf hands image decoding to filters (CCITT, JBIG2, JPX...) that fail in many
+            # ways; one bad page image should not cost the pages that can be read.
+            problems.append(f"page {i + 1}: its images could not be decoded ({exc})")
+            continue
+        for image in images:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ExtractionFailed(
+                    f"OCR of this PDF took longer than {OCR_DOCUMENT_TIMEOUT_SECONDS:g} s "
+                    f"and stopped at page {i + 1} of {len(reader.pages)}"
+                )
+            try:
+                read.append(engine.read(image.data, locale, min(OCR_TIMEOUT_SECONDS, remaining)))
+            except OcrUnavailable:
+                raise  # no engine: no later image can be read either
+            except ExtractionFailed as exc:
+                problems.append(f"page {i + 1}: {exc.reason}")
+        page = combine(read)
+        if page.text:
+            texts[i] = page.text
+        results.append(page)
+    return _PagesOcr(texts=texts, result=combine(results), problems=problems)
+
+
 def _image(data: bytes, locale: str) -> Extraction:
-    result = ocr_image(data, locale)
+    try:
+        result = find_tesseract().read(data, locale)
+    except OcrUnavailable as exc:
+        raise ExtractionFailed(f"image needs OCR and {exc.reason}") from exc
+    if not result.words:
+        raise ExtractionFailed(
+            "OCR found no text in this image: it is blank or too noisy or blurred to read"
+        )
     return Extraction(
         text=result.text,
-        page_count=1,
+        page_count=result.pages,
         ocr_confidence=result.confidence,
-        warnings=["text was read by OCR"],
-        degraded=result.confidence < 0.7,
+        warnings=_ocr_warnings(result.confidence),
+        degraded=result.confidence is not None and result.confidence < OCR_CAP_CONFIDENCE,
     )
 
 

@@ -8,6 +8,16 @@ import pytest
 from docx import Document
 from fpdf import FPDF
 from openpyxl import Workbook
+from PIL import Image
+
+from flexorch_local.processing.ocr import Tesseract
+from tests.local.processing._ocr_helpers import (
+    degrade,
+    encode,
+    image_only_pdf,
+    render_lines,
+    require_tesseract,
+)
 
 INVOICE_LINES = [
     "Nordlicht Software GmbH",
@@ -125,7 +135,7 @@ def make_pdf(lines: list[str]) -> bytes:
 def make_blank_pdf() -> bytes:
     pdf = FPDF()
     pdf.add_page()
-    pdf.rect(20, 20, 100, 60)  # a drawing, no text: what a scan without OCR looks like
+    pdf.rect(20, 20, 100, 60)  # a drawing only: no text layer and no image for OCR to read
     return bytes(pdf.output())
 
 
@@ -213,3 +223,41 @@ def german_txt() -> bytes:
 @pytest.fixture(scope="session")
 def ubl_xml() -> bytes:
     return UBL_INVOICE
+
+
+@pytest.fixture(scope="session")
+def tesseract() -> Tesseract:
+    return require_tesseract()
+
+
+@pytest.fixture(scope="session")
+def invoice_page() -> Image.Image:
+    return render_lines(INVOICE_LINES)
+
+
+@pytest.fixture(scope="session")
+def invoice_lines() -> list[str]:
+    return INVOICE_LINES
+
+
+@pytest.fixture(scope="session")
+def payslip_lines() -> list[str]:
+    return PAYSLIP_LINES
+
+
+@pytest.fixture(scope="session")
+def invoice_png(invoice_page: Image.Image) -> bytes:
+    return encode(invoice_page, "PNG")
+
+
+@pytest.fixture(scope="session")
+def scanned_invoice_pdf(invoice_page: Image.Image) -> bytes:
+    return image_only_pdf(invoice_page)
+
+
+@pytest.fixture(scope="session")
+def poor_invoice_png() -> bytes:
+    """Grey on grey, blurred and speckled: tesseract still reads it as an invoice, at a
+    confidence of about 0.58 (tesseract 5.3.0)."""
+    page = render_lines(INVOICE_LINES, ink=80, paper=180)
+    return encode(degrade(page, blur=1.0, noise=0.03), "PNG")
