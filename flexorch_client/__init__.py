@@ -9,7 +9,7 @@ with FlexOrchClient() as client:           # FLEXORCH_API_KEY from the environme
 
 from ._client import AsyncFlexOrchClient, FlexOrchClient
 from ._config import ClientSettings
-from ._throttle import PausableThrottle, SlidingWindowThrottle, Throttle
+from ._throttle import AnswerAwareThrottle, PausableThrottle, SlidingWindowThrottle, Throttle
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -71,6 +71,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "Account",
+    "AnswerAwareThrottle",
     "AsyncFlexOrchClient",
     "BadRequestError",
     "ClientSettings",

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from ._auth import AuthState
 from ._config import ClientSettings
-from ._constants import DEFAULT_SEARCH_TOP_K
+from ._constants import DEFAULT_SEARCH_TOP_K, RATE_WINDOW_SECONDS
 from ._throttle import SlidingWindowThrottle, Throttle, shared_throttle
 from ._transport import AsyncTransport, SyncTransport, _Policy
 from .models import RequestStats, SearchResult
@@ -83,11 +83,12 @@ class _Base:
             (config.base_url + "\0" + "\0".join(auth.secrets()[:1])).encode()
         ).hexdigest()
 
-        def make(rpm: int) -> Throttle:
+        def make(rpm: int, window_seconds: float = RATE_WINDOW_SECONDS) -> Throttle:
             if clock is None and sleep is None and async_sleep is None:
-                return shared_throttle(account, rpm)
+                return shared_throttle(account, rpm, window_seconds)
             return SlidingWindowThrottle(
                 rpm,
+                window_seconds=window_seconds,
                 clock=mono,
                 sleep=sleep or time.sleep,
                 async_sleep=async_sleep or asyncio.sleep,
@@ -136,7 +137,8 @@ class FlexOrchClient(_Base):
         jwt: a bearer token to use instead of a key.
         email, password: log in for a JWT, refresh it before expiry and once after a 401.
         rpm: requests per minute to stay under; 0 disables throttling; when unset
-            the limit is read once from `/usage/rate-limits` before the first request.
+            the limit and its window (`window_seconds`, 60 when the server omits
+            it) are read once from `/usage/rate-limits` before the first request.
         throttle: a ready throttle (e.g. one shared between processes) instead of rpm.
         max_retries: retries after the first attempt for transient failures (default 4).
         timeout: seconds per HTTP request (default 30).

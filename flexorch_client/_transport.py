@@ -24,6 +24,7 @@ import httpx
 from ._auth import AuthState
 from ._constants import (
     IDEMPOTENCY_HEADER,
+    RATE_WINDOW_SECONDS,
     REQUEST_ID_HEADER,
     STREAM_CHUNK_SIZE,
     USER_AGENT,
@@ -40,7 +41,7 @@ from ._exceptions import (
 )
 from ._retry import parse_retry_after, retry_delay
 from ._steps import Call, Destination, Op, OpContext, Pause
-from ._throttle import PausableThrottle, Throttle
+from ._throttle import AnswerAwareThrottle, PausableThrottle, Throttle
 from .models import ExportResult, RateLimits, RequestStats
 
 logger = logging.getLogger("flexorch_client")
@@ -107,7 +108,7 @@ class _Policy:
         auth: AuthState,
         throttle: Throttle | None,
         learn_rpm: bool,
-        make_throttle: Callable[[int], Throttle],
+        make_throttle: Callable[[int, float], Throttle],
         clock: Callable[[], float],
         wall_clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
@@ -239,11 +240,20 @@ class _Policy:
         )
         return delay
 
+    @staticmethod
+    def note_answer(throttle: Throttle | None) -> None:
+        if isinstance(throttle, AnswerAwareThrottle):
+            throttle.answered()
+
     def install_rate_limits(self, data: Any) -> None:
         limits = RateLimits.model_validate(data) if isinstance(data, Mapping) else None
         if limits is not None and not limits.unlimited and limits.rpm:
-            self.throttle = self._make_throttle(limits.rpm)
-            logger.debug("throttling to %d requests per minute", limits.rpm)
+            reported = limits.window_seconds
+            window = reported if reported is not None and reported > 0 else RATE_WINDOW_SECONDS
+            self.throttle = self._make_throttle(limits.rpm, window)
+            # The lookup itself counts on the server but passed no throttle.
+            self.note_answer(self.throttle)
+            logger.debug("throttling to %d requests per %g s", limits.rpm, window)
 
 
 RATE_LIMITS_CALL = Call("GET", "/usage/rate-limits")
@@ -285,25 +295,34 @@ class SyncTransport:
         if p.learn_pending:
             with self._learn_lock:
                 if p.learn_pending:
-                    p.learn_pending = False
+                    # Cleared only once the throttle is in place: until then every
+                    # other caller waits on the lock instead of sending unthrottled.
                     try:
-                        p.install_rate_limits(self.send(RATE_LIMITS_CALL))
+                        p.install_rate_limits(self._send(RATE_LIMITS_CALL))
                     except FlexOrchError as exc:
                         logger.warning("could not learn the rate limit: %s", exc)
+                    finally:
+                        p.learn_pending = False
 
     def send(self, call: Call) -> Any:
         """Send one call with retries; returns its unwrapped JSON or ExportResult."""
-        p = self.policy
         if call.authenticated:
             self._prepare()
+        return self._send(call)
+
+    def _send(self, call: Call) -> Any:
+        p = self.policy
         key = p.idempotency_key(call)
         attempt, renewed = 0, False
         while True:
-            if p.throttle is not None:
-                p.throttle.acquire()
+            # Held in a local: the throttle answered must be the one acquired,
+            # even if the limit is learned while this request is in flight.
+            throttle = p.throttle
+            if throttle is not None:
+                throttle.acquire()
             request = p.build_request(self.http, call, key)
             try:
-                response = self.http.send(request, stream=True)
+                response = self._exchange(request, throttle)
             except httpx.TransportError as exc:
                 error: FlexOrchError = p.connection_error(exc)
             else:
@@ -329,6 +348,13 @@ class SyncTransport:
                 raise error
             attempt += 1
             self._sleep(delay)
+
+    def _exchange(self, request: httpx.Request, throttle: Throttle | None) -> httpx.Response:
+        # The throttle hears of a failed send too: the server may have counted it.
+        try:
+            return self.http.send(request, stream=True)
+        finally:
+            self.policy.note_answer(throttle)
 
     def _download(self, response: httpx.Response, destination: Destination) -> ExportResult:
         sink = _Sink(destination)
@@ -394,25 +420,30 @@ class AsyncTransport:
             self._learn_lock = self._learn_lock or asyncio.Lock()
             async with self._learn_lock:
                 if p.learn_pending:
-                    p.learn_pending = False
                     try:
-                        p.install_rate_limits(await self.send(RATE_LIMITS_CALL))
+                        p.install_rate_limits(await self._send(RATE_LIMITS_CALL))
                     except FlexOrchError as exc:
                         logger.warning("could not learn the rate limit: %s", exc)
+                    finally:
+                        p.learn_pending = False
 
     async def send(self, call: Call) -> Any:
         """Send one call with retries; returns its unwrapped JSON or ExportResult."""
-        p = self.policy
         if call.authenticated:
             await self._prepare()
+        return await self._send(call)
+
+    async def _send(self, call: Call) -> Any:
+        p = self.policy
         key = p.idempotency_key(call)
         attempt, renewed = 0, False
         while True:
-            if p.throttle is not None:
-                await p.throttle.aacquire()
+            throttle = p.throttle
+            if throttle is not None:
+                await throttle.aacquire()
             request = p.build_request(self.http, call, key)
             try:
-                response = await self.http.send(request, stream=True)
+                response = await self._exchange(request, throttle)
             except httpx.TransportError as exc:
                 error: FlexOrchError = p.connection_error(exc)
             else:
@@ -437,6 +468,12 @@ class AsyncTransport:
                 raise error
             attempt += 1
             await self._sleep(delay)
+
+    async def _exchange(self, request: httpx.Request, throttle: Throttle | None) -> httpx.Response:
+        try:
+            return await self.http.send(request, stream=True)
+        finally:
+            self.policy.note_answer(throttle)
 
     async def _download(self, response: httpx.Response, destination: Destination) -> ExportResult:
         sink = _Sink(destination)

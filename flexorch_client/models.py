@@ -437,7 +437,8 @@ class RateLimits(FlexOrchModel):
     remaining: int | None = None
     reset_in_seconds: float | None = None
     unlimited: bool = False
-    window_seconds: int | None = None
+    # Absent in the documented shape, which means a minute; flexorch-local can shorten it.
+    window_seconds: float | None = None
 
     @model_validator(mode="before")
     @classmethod

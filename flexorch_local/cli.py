@@ -27,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--latency", type=float)
     serve.add_argument("--job-failure-rate", type=float)
     serve.add_argument("--seed", type=int)
+    serve.add_argument("--rate-window-seconds", type=int)
 
     account = sub.add_parser("account", help="manage accounts").add_subparsers(
         dest="account_command", required=True
@@ -67,6 +68,7 @@ def _serve(args: argparse.Namespace) -> int:
         "latency",
         "job_failure_rate",
         "seed",
+        "rate_window_seconds",
     )
     settings = _settings(args, names)
     app = create_app(settings)

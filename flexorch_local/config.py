@@ -9,7 +9,15 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Knobs that may be changed while the server runs (GET/PUT /_local/knobs).
-KNOB_NAMES = ("processing_delay", "error_rate", "latency", "job_failure_rate", "seed", "workers")
+KNOB_NAMES = (
+    "processing_delay",
+    "error_rate",
+    "latency",
+    "job_failure_rate",
+    "seed",
+    "workers",
+    "rate_window_seconds",
+)
 
 
 class LocalSettings(BaseSettings):
@@ -24,6 +32,8 @@ class LocalSettings(BaseSettings):
     latency: float = Field(default=0.0, ge=0)
     job_failure_rate: float = Field(default=0.0, ge=0, le=1)
     seed: int | None = None
+    # Whole seconds, so Retry-After (integer seconds, rounded up) never exceeds the window.
+    rate_window_seconds: int = Field(default=60, ge=1)
     jwt_secret: str | None = None
 
     @property

@@ -12,6 +12,7 @@ class Plan:
     name: str
     credits: int
     max_file_bytes: int
+    # Requests per rate window: a minute, unless the rate_window_seconds knob changes it.
     rpm: int
     retention_days: int
     search: bool

@@ -60,13 +60,16 @@ def authenticate(
             401, "INVALID_API_KEY", "the API key or token is missing, unknown or revoked"
         )
     tenant, rate_key = found
-    allowed, window = ctx.limiter.hit(rate_key, tenant.rpm)
+    allowed, window = ctx.limiter.hit(
+        rate_key, tenant.rpm, int(ctx.knobs.get("rate_window_seconds"))
+    )
     request.state.rate_window = window
     if not allowed:
         raise ApiError(
             429,
             "RATE_LIMIT_EXCEEDED",
-            f"over {tenant.rpm} requests per minute; retry in {window.reset_in_seconds} s",
+            f"over {tenant.rpm} requests per {window.seconds} s; "
+            f"retry in {window.reset_in_seconds} s",
             {"Retry-After": str(window.reset_in_seconds)},
         )
     if tenant.trial_expired() and not request.url.path.startswith(TRIAL_EXEMPT_PREFIX):

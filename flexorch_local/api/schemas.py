@@ -119,3 +119,6 @@ class KnobsUpdate(BaseModel):
     job_failure_rate: float | None = Field(default=None, ge=0, le=1)
     seed: int | None = None
     workers: int | None = Field(default=None, ge=1, le=64)
+    # Not Optional: the limiter needs a length, so an explicit null is refused (422); an
+    # absent key leaves the knob unchanged, because the route applies only the keys sent.
+    rate_window_seconds: int = Field(default=60, ge=1)

@@ -1,4 +1,4 @@
-"""Per-key rolling 60-second request counter."""
+"""Per-key rolling-window request counter (60 s unless the `rate_window_seconds` knob says)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-WINDOW_SECONDS = 60
-
 
 @dataclass
 class Window:
@@ -17,37 +15,37 @@ class Window:
     used: int
     remaining: int
     reset_in_seconds: int
+    seconds: int
 
 
 class RateLimiter:
+    """The window length comes with each call, not at construction, so the knob can change
+    while the server runs; hits older than the current length simply stop counting."""
+
     def __init__(self) -> None:
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def _trim(self, key: str, now: float) -> deque[float]:
+    def _trim(self, key: str, now: float, seconds: int) -> deque[float]:
         hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - WINDOW_SECONDS:
+        while hits and hits[0] <= now - seconds:
             hits.popleft()
         return hits
 
-    def _window(self, hits: deque[float], limit: int, now: float) -> Window:
-        reset = math.ceil(hits[0] + WINDOW_SECONDS - now) if hits else 0
+    def _window(self, hits: deque[float], limit: int, now: float, seconds: int) -> Window:
+        reset = math.ceil(hits[0] + seconds - now) if hits else 0
         used = len(hits)
-        return Window(limit, used, max(limit - used, 0), max(reset, 0))
+        return Window(limit, used, max(limit - used, 0), max(reset, 0), seconds)
 
-    def hit(self, key: str, limit: int) -> tuple[bool, Window]:
+    def hit(self, key: str, limit: int, seconds: int) -> tuple[bool, Window]:
         """Count one request; False (and nothing counted) when the window is full."""
         now = time.monotonic()
         with self._lock:
-            hits = self._trim(key, now)
+            hits = self._trim(key, now, seconds)
             if len(hits) >= limit:
-                window = self._window(hits, limit, now)
+                window = self._window(hits, limit, now, seconds)
+                # Retry-After is whole seconds: 0 would invite an immediate, refused retry.
                 window.reset_in_seconds = max(window.reset_in_seconds, 1)
                 return False, window
             hits.append(now)
-            return True, self._window(hits, limit, now)
-
-    def peek(self, key: str, limit: int) -> Window:
-        now = time.monotonic()
-        with self._lock:
-            return self._window(self._trim(key, now), limit, now)
+            return True, self._window(hits, limit, now, seconds)

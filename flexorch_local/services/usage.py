@@ -9,7 +9,7 @@ from typing import Any
 
 from flexorch_local.services.accounts import Tenant, parse_time
 from flexorch_local.services.context import Context
-from flexorch_local.services.ratelimit import WINDOW_SECONDS, Window
+from flexorch_local.services.ratelimit import Window
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90}
 
@@ -53,7 +53,7 @@ def rate_limits(tenant: Tenant, window: Window) -> dict[str, Any]:
         "limit": window.limit,
         "used": window.used,
         "remaining": window.remaining,
-        "window_seconds": WINDOW_SECONDS,
+        "window_seconds": window.seconds,
         "reset_in_seconds": window.reset_in_seconds,
     }
 

@@ -26,6 +26,17 @@ class FakeTime:
         self.sleep(seconds)
 
 
+def max_in_window(stamps: list[float], window: float = 60.0) -> int:
+    """The most timestamps any half-open rolling window of `window` seconds holds."""
+    stamps = sorted(stamps)
+    best, lo = 0, 0
+    for hi, t in enumerate(stamps):
+        while t - stamps[lo] >= window:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best
+
+
 def envelope(data: Any) -> dict[str, Any]:
     return {"status": "success", "data": data, "error": None}
 

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
+import threading
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
-from flexorch_client import AsyncFlexOrchClient, FlexOrchClient, SlidingWindowThrottle, UploadFile
+from flexorch_client import (
+    AsyncFlexOrchClient,
+    FlexOrchClient,
+    SlidingWindowThrottle,
+    UploadFile,
+    Usage,
+)
 from flexorch_client.errors import (
     InvalidAPIKeyError,
     NotFoundError,
@@ -19,6 +29,7 @@ from flexorch_client.errors import (
     TrialExpiredError,
     UnsupportedFileError,
 )
+from tests.client._client_helpers import max_in_window
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "documents"
 GOOD = [
@@ -163,3 +174,124 @@ async def test_async_client_over_http(
         assert done.timed_out == []
         limits = await c.usage.rate_limits()
         assert limits.plan == "pro"
+
+
+SHORT_WINDOW = 2
+
+
+@pytest.fixture
+def short_window(flexorch_local_url: str) -> Iterator[None]:
+    """The shared server's rate window cut to SHORT_WINDOW seconds for one test."""
+    root = flexorch_local_url.rsplit("/v1", 1)[0]
+    before = httpx.get(f"{root}/_local/knobs").json()["rate_window_seconds"]
+    httpx.put(f"{root}/_local/knobs", json={"rate_window_seconds": SHORT_WINDOW}).raise_for_status()
+    try:
+        yield
+    finally:
+        httpx.put(f"{root}/_local/knobs", json={"rate_window_seconds": before})
+
+
+class Wire:
+    """When each request left and each answer arrived, as httpx event hooks see them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.sent: list[float] = []
+        self.answers: list[tuple[float, int, str | None]] = []
+
+    def _on_request(self, _: httpx.Request) -> None:
+        with self._lock:
+            self.sent.append(time.monotonic())
+
+    def _on_response(self, response: httpx.Response) -> None:
+        with self._lock:
+            self.answers.append(
+                (time.monotonic(), response.status_code, response.headers.get("Retry-After"))
+            )
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(
+            timeout=30,
+            event_hooks={"request": [self._on_request], "response": [self._on_response]},
+        )
+
+    def async_client(self) -> httpx.AsyncClient:
+        async def on_request(request: httpx.Request) -> None:
+            self._on_request(request)
+
+        async def on_response(response: httpx.Response) -> None:
+            self._on_response(response)
+
+        return httpx.AsyncClient(
+            timeout=30, event_hooks={"request": [on_request], "response": [on_response]}
+        )
+
+
+def _assert_burst_met_no_limit(
+    wire: Wire, client: FlexOrchClient | AsyncFlexOrchClient, results: list[Usage], elapsed: float
+) -> None:
+    """`results` of calls made on an account of 10 per SHORT_WINDOW by a client that learned it."""
+    throttle = client.throttle
+    assert isinstance(throttle, SlidingWindowThrottle)
+    assert (throttle.rpm, throttle.window_seconds) == (10, SHORT_WINDOW)
+    assert all(isinstance(r, Usage) for r in results)
+    # The server judges the window: not one request was refused.
+    stats = client.stats
+    assert stats.rate_limited == 0 and stats.retries == 0
+    assert stats.requests == len(wire.sent) == len(results) + 1  # the calls and the limit lookup
+    assert max_in_window(wire.sent, SHORT_WINDOW) <= 10
+    # With the lookup, the requests fill len(results) // 10 windows before the last one.
+    assert elapsed >= len(results) // 10 * SHORT_WINDOW
+
+
+@pytest.mark.usefixtures("short_window")
+def test_threaded_burst_never_meets_a_rate_limit(
+    flexorch_local_url: str, make_account: Callable[..., str]
+) -> None:
+    wire = Wire()
+    key = make_account("starter", rpm=10)
+    started = time.monotonic()
+    with FlexOrchClient(key, base_url=flexorch_local_url, http_client=wire.client()) as c:
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            results = list(pool.map(lambda _: c.usage.get(), range(50)))
+        _assert_burst_met_no_limit(wire, c, results, time.monotonic() - started)
+    assert len(results) == 50
+
+
+@pytest.mark.usefixtures("short_window")
+def test_rate_limited_calls_wait_out_retry_after(
+    flexorch_local_url: str, make_account: Callable[..., str]
+) -> None:
+    wire = Wire()
+    key = make_account("starter", rpm=5)
+    with FlexOrchClient(key, base_url=flexorch_local_url, rpm=0, http_client=wire.client()) as c:
+        results = [c.usage.get() for _ in range(15)]
+        stats = c.stats
+    assert len(results) == 15 and all(isinstance(r, Usage) for r in results)
+    assert stats.rate_limited > 0 and stats.retries == stats.rate_limited
+    assert len(wire.sent) == len(wire.answers) == 15 + stats.rate_limited
+    refused = 0
+    # One call at a time, so answer i is followed by request i + 1.
+    for (answered, status, retry_after), next_sent in zip(
+        wire.answers[:-1], wire.sent[1:], strict=True
+    ):
+        if status == 429:
+            refused += 1
+            assert retry_after is not None and 1 <= int(retry_after) <= SHORT_WINDOW
+            assert next_sent - answered >= int(retry_after)
+    assert refused == stats.rate_limited
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("short_window")
+async def test_async_burst_never_meets_a_rate_limit(
+    flexorch_local_url: str, make_account: Callable[..., str]
+) -> None:
+    wire = Wire()
+    key = make_account("starter", rpm=10)
+    started = time.monotonic()
+    http = wire.async_client()
+    async with AsyncFlexOrchClient(key, base_url=flexorch_local_url, http_client=http) as c:
+        results = await asyncio.gather(*(c.usage.get() for _ in range(25)))
+        _assert_burst_met_no_limit(wire, c, results, time.monotonic() - started)
+    assert len(results) == 25

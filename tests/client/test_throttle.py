@@ -11,8 +11,8 @@ import httpx
 import pytest
 import respx
 
-from flexorch_client import FlexOrchClient, SlidingWindowThrottle, Throttle
-from tests.client._client_helpers import BASE, KEY, FakeTime, error_body
+from flexorch_client import AnswerAwareThrottle, FlexOrchClient, SlidingWindowThrottle, Throttle
+from tests.client._client_helpers import BASE, KEY, FakeTime, error_body, max_in_window
 
 
 class ThreadSafeFakeTime(FakeTime):
@@ -24,16 +24,6 @@ class ThreadSafeFakeTime(FakeTime):
         with self.lock:
             self.now += seconds
         time.sleep(0)  # let other threads run
-
-
-def _max_in_window(stamps: list[float], window: float = 60.0) -> int:
-    stamps = sorted(stamps)
-    best, lo = 0, 0
-    for hi, t in enumerate(stamps):
-        while t - stamps[lo] >= window:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
 
 
 @pytest.mark.parametrize("rpm", [60, 10, 7])
@@ -58,7 +48,7 @@ def test_burst_of_fifty_from_twenty_threads_respects_the_limit(rpm: int) -> None
         t.join(timeout=5)
     assert time.monotonic() - started < 1.0
     assert len(stamps) == 50
-    assert _max_in_window(stamps) == min(rpm, 50)
+    assert max_in_window(stamps) == min(rpm, 50)
 
 
 def test_over_the_limit_waits_for_the_window_to_slide() -> None:
@@ -68,7 +58,7 @@ def test_over_the_limit_waits_for_the_window_to_slide() -> None:
     for _ in range(150):
         throttle.acquire()
         stamps.append(fake.clock())
-    assert _max_in_window(stamps) == 60
+    assert max_in_window(stamps) == 60
     # The 61st call had to wait for the first to leave the window.
     assert stamps[60] - stamps[0] >= 60.0
     assert stamps[-1] - stamps[0] < 150.0
@@ -95,7 +85,7 @@ async def test_async_tasks_share_the_window_without_blocking_the_loop() -> None:
 
     await asyncio.gather(ticker(), *(worker() for _ in range(10)))
     assert len(stamps) == 40
-    assert _max_in_window(stamps) <= 10
+    assert max_in_window(stamps) <= 10
     assert ticks > 0
 
 
@@ -107,9 +97,35 @@ def test_pause_holds_every_caller() -> None:
     assert fake.now == pytest.approx(1005)
 
 
+def test_a_request_counts_from_its_answer() -> None:
+    fake = FakeTime()
+    throttle = SlidingWindowThrottle(1, window_seconds=10, clock=fake.clock, sleep=fake.sleep)
+    throttle.acquire()
+    fake.now += 3  # the answer took 3 s; the server counted it somewhere in between
+    throttle.answered()
+    throttle.acquire()
+    assert fake.sleeps == [10.0] and fake.now == pytest.approx(1013)
+
+
+def test_an_answer_without_acquire_counts_one_more_request() -> None:
+    fake = FakeTime()
+    throttle = SlidingWindowThrottle(2, window_seconds=10, clock=fake.clock, sleep=fake.sleep)
+    throttle.answered()
+    throttle.acquire()
+    assert fake.sleeps == []
+    throttle.acquire()
+    assert fake.sleeps == [10.0]
+
+
+def test_window_seconds_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        SlidingWindowThrottle(5, window_seconds=0)
+
+
 class CountingThrottle:
     def __init__(self) -> None:
         self.calls = 0
+        self.answers = 0
 
     def acquire(self) -> None:
         self.calls += 1
@@ -117,16 +133,41 @@ class CountingThrottle:
     async def aacquire(self) -> None:
         self.calls += 1
 
+    def answered(self) -> None:
+        self.answers += 1
+
 
 def test_every_attempt_passes_through_the_throttle(
     api: respx.MockRouter, make_client: Callable[..., FlexOrchClient]
 ) -> None:
-    api.get("/usage").mock(side_effect=[httpx.Response(500), httpx.Response(200, json={})])
+    api.get("/usage").mock(
+        side_effect=[
+            httpx.ConnectError("refused"),
+            httpx.Response(500),
+            httpx.Response(200, json={}),
+        ]
+    )
     throttle = CountingThrottle()
-    assert isinstance(throttle, Throttle)
+    assert isinstance(throttle, AnswerAwareThrottle)
     client = make_client(rpm=None, throttle=throttle)
     client.usage.get()
-    assert throttle.calls == 2
+    # A failed send is answered too: the server may have counted it.
+    assert throttle.calls == throttle.answers == 3
+
+
+def test_a_throttle_without_answered_still_works(
+    api: respx.MockRouter, make_client: Callable[..., FlexOrchClient]
+) -> None:
+    class AcquireOnly:
+        def acquire(self) -> None:
+            pass
+
+        async def aacquire(self) -> None:
+            pass
+
+    api.get("/usage").respond(200, json={})
+    assert isinstance(AcquireOnly(), Throttle)
+    make_client(rpm=None, throttle=AcquireOnly()).usage.get()
 
 
 def test_rpm_is_learned_once_lazily(api: respx.MockRouter, fake_time: FakeTime) -> None:
@@ -140,7 +181,52 @@ def test_rpm_is_learned_once_lazily(api: respx.MockRouter, fake_time: FakeTime) 
     client.usage.get()
     assert limits.call_count == 1
     assert isinstance(client.throttle, SlidingWindowThrottle) and client.throttle.rpm == 60
+    assert client.throttle.window_seconds == 60  # the documented shape names no window
     assert client.stats.requests == 3
+
+
+def test_window_is_learned_and_the_lookup_counts(
+    api: respx.MockRouter, fake_time: FakeTime
+) -> None:
+    api.get("/usage/rate-limits").respond(
+        200, json={"data": {"plan": "starter", "limit": 2, "used": 1, "window_seconds": 10}}
+    )
+    api.get("/usage").respond(200, json={"data": {}})
+    client = FlexOrchClient(KEY, base_url=BASE, sleep=fake_time.sleep, clock=fake_time.clock)
+    client.usage.get()
+    assert isinstance(client.throttle, SlidingWindowThrottle)
+    assert client.throttle.window_seconds == 10
+    assert fake_time.sleeps == []
+    # The lookup and the first call fill the window of 2.
+    client.usage.get()
+    assert fake_time.sleeps == [10.0]
+
+
+def test_concurrent_first_calls_wait_for_the_limit_lookup(
+    api: respx.MockRouter, fake_time: FakeTime
+) -> None:
+    events: list[str] = []
+
+    def lookup(_: httpx.Request) -> httpx.Response:
+        events.append("lookup sent")
+        time.sleep(0.2)  # long enough for every other thread to reach the transport
+        events.append("lookup answered")
+        return httpx.Response(200, json={"data": {"plan": "starter", "limit": 100}})
+
+    def usage(_: httpx.Request) -> httpx.Response:
+        events.append("usage")
+        return httpx.Response(200, json={"data": {}})
+
+    api.get("/usage/rate-limits").mock(side_effect=lookup)
+    api.get("/usage").mock(side_effect=usage)
+    client = FlexOrchClient(KEY, base_url=BASE, sleep=fake_time.sleep, clock=fake_time.clock)
+    threads = [threading.Thread(target=client.usage.get) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=5)
+    # Nothing went out unthrottled while the limit was being learned.
+    assert events == ["lookup sent", "lookup answered"] + ["usage"] * 5
 
 
 def test_unlimited_plan_means_no_throttle(api: respx.MockRouter, fake_time: FakeTime) -> None:
