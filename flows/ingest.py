@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import tempfile
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +31,13 @@ from tasks.index import IndexReport, index_dataset
 from tasks.jobs import send_negative_feedback, wait_for_jobs
 from tasks.ledger import Ledger, LedgerEntry, load_ledger, save_ledger
 from tasks.models import ConnectorSource, IngestParams, SourceDocument
-from tasks.preflight import budget_credits, check_account, credits_used, screen_file_sizes
+from tasks.preflight import (
+    AccountStatus,
+    budget_credits,
+    check_account,
+    credits_used,
+    screen_file_sizes,
+)
 from tasks.summary import (
     IngestSummary,
     Progress,
@@ -68,20 +75,29 @@ def artifact_key(dataset: str) -> str:
 
 @flow(name="ingest", description="Ingest documents through FlexOrch into a Parquet dataset on S3.")
 def ingest(params: IngestParams) -> IngestSummary:
+    run = Run(params=params, run_id=str(flow_run.id or uuid.uuid4()), clients=[])
+    # Each client holds an httpx connection pool; a long-lived worker would leak them.
+    with ExitStack() as stack:
+        settings = FlexOrchSettings()
+        probe = stack.enter_context(build_client(settings))
+        run.clients.append(probe)
+        with run.clock("preflight"):
+            account = check_account(probe)
+            run.plan, run.credits_before = account.plan, account.credits_used
+        # A second client, so every later request goes through a throttle set to the plan's
+        # RPM over the window FlexOrch counts it in.
+        client = stack.enter_context(
+            build_client(settings, rpm=account.rpm or 0, window_seconds=account.window_seconds)
+        )
+        run.clients.append(client)
+        return _ingest(run, client, account)
+
+
+def _ingest(run: Run, client: FlexOrchClient, account: AccountStatus) -> IngestSummary:
     logger = get_run_logger()
+    params, clock = run.params, run.clock
     run_date = dt.datetime.now(dt.UTC).date()
     key = artifact_key(params.dataset_name)
-    settings = FlexOrchSettings()
-    probe = build_client(settings)
-    run = Run(params=params, run_id=str(flow_run.id or uuid.uuid4()), clients=[probe])
-    clock = run.clock
-
-    with clock("preflight"):
-        account = check_account(probe)
-        run.plan, run.credits_before = account.plan, account.credits_used
-    # A second client, so every later request goes through a throttle set to the plan's RPM.
-    client = build_client(settings, rpm=account.rpm)
-    run.clients.append(client)
 
     with clock("connector tests"):
         if isinstance(params.source, ConnectorSource):

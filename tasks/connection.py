@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from flexorch_client import FlexOrchClient
+from flexorch_client import FlexOrchClient, SlidingWindowThrottle
 
 
 class FlexOrchSettings(BaseSettings):
@@ -34,10 +34,21 @@ class FlexOrchSettings(BaseSettings):
         )
 
 
-def build_client(settings: FlexOrchSettings, *, rpm: int | None = None) -> FlexOrchClient:
-    """One client per run, so its throttle and request stats cover every task of the run."""
+def build_client(
+    settings: FlexOrchSettings, *, rpm: int | None = None, window_seconds: float | None = None
+) -> FlexOrchClient:
+    """One client per run, so its throttle and request stats cover every task of the run.
+
+    `rpm` unset lets the client ask FlexOrch; 0 turns throttling off. With an rpm, the window
+    the server counts it over must come too: an rpm spread over 60 s against a server that
+    counts per 10 s sends six times too few requests (or, the other way round, meets 429s).
+    """
+    throttle = None
+    if rpm:
+        throttle = SlidingWindowThrottle(rpm, window_seconds=window_seconds or 60.0)
     return FlexOrchClient(
         api_key=settings.resolve_api_key().get_secret_value(),
         base_url=settings.base_url,
-        rpm=rpm,
+        rpm=rpm if throttle is None else None,
+        throttle=throttle,
     )

@@ -26,6 +26,7 @@ PLAN_MAX_FILE_BYTES: dict[str, int] = {"trial": 10 * MB, "starter": 25 * MB, "pr
 class AccountStatus(BaseModel):
     plan: str
     rpm: int | None
+    window_seconds: float | None = None  # what FlexOrch counts `rpm` over; None: 60 s
     credits_used: int
     credits_remaining: int | None  # None: the plan has no credit limit
     is_trial: bool = False
@@ -157,6 +158,7 @@ def check_account(client: FlexOrchClient) -> AccountStatus:
     account = AccountStatus(
         plan=plan,
         rpm=None if limits.unlimited else limits.rpm,
+        window_seconds=limits.window_seconds,
         credits_used=usage.credits.used,
         credits_remaining=usage.credits.remaining,
         is_trial=usage.trial.is_trial,

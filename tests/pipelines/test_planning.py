@@ -8,8 +8,15 @@ import logging
 import pytest
 from pydantic import SecretStr
 
-from flexorch_client import Job, JobRef, ProcessResult, RejectedFile, WaitProgress
-from tasks.connection import FlexOrchSettings
+from flexorch_client import (
+    Job,
+    JobRef,
+    ProcessResult,
+    RejectedFile,
+    SlidingWindowThrottle,
+    WaitProgress,
+)
+from tasks.connection import FlexOrchSettings, build_client
 from tasks.datasets import evaluate_gate, gate_metrics
 from tasks.discover import Discovery, classify, plan_batches
 from tasks.documents import BatchOutcome, match_result
@@ -317,3 +324,17 @@ def test_wait_reports_without_a_progress_bar_only_log(caplog):
     with caplog.at_level(logging.INFO, logger="test-wait-report"):
         report(progress_at(0.0, 1))
     assert "1/100 finished" in caplog.text
+
+
+# --- the run's client -----------------------------------------------------------------------
+
+
+def test_the_run_client_throttles_over_the_window_flexorch_counts_in():
+    settings = FlexOrchSettings(api_key=SecretStr("dfx_x"), base_url="http://127.0.0.1:9/v1")
+    with build_client(settings, rpm=5, window_seconds=10.0) as client:
+        assert isinstance(client.throttle, SlidingWindowThrottle)
+        assert (client.throttle.rpm, client.throttle.window_seconds) == (5, 10.0)
+    with build_client(settings, rpm=5) as client:
+        assert client.throttle.window_seconds == 60.0
+    with build_client(settings, rpm=0) as client:
+        assert client.throttle is None
