@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> None:
         parameters={"params": defaults.model_dump(mode="json")},
         cron=None if args.no_schedule else NIGHTLY,
         tags=["flexorch", "local"],
+        # One run at a time, as in prefect.yaml: concurrent runs would overwrite each other's
+        # ledger (last writer wins) and resend what the other recorded.
+        global_limit=1,
     )
 
 

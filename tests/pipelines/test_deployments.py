@@ -31,3 +31,15 @@ def test_the_ui_form_has_titles_and_descriptions():
     params = schema["definitions"]["IngestParams"]["properties"]
     assert params["dry_run"]["title"] == "Dry run" and params["dry_run"]["description"]
     assert "api_key" not in str(schema)
+
+
+def test_runs_of_a_deployment_never_overlap(monkeypatch):
+    (deployment,) = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]
+    assert deployment["concurrency_limit"] == 1
+
+    import deployments.serve as serve
+
+    served: dict[str, object] = {}
+    monkeypatch.setattr(serve.ingest, "serve", lambda **kwargs: served.update(kwargs))
+    serve.main(["--bucket", "exports", "--no-schedule"])
+    assert served["global_limit"] == 1
