@@ -166,14 +166,20 @@ class WaitProgress(BaseModel):
     failed: int
     pending: int
     elapsed_seconds: float
+    missing: int = 0
 
 
 @dataclass
 class WaitResult:
-    """Outcome of `jobs.wait`: each job's last known state and who ran out of time."""
+    """Outcome of `jobs.wait`: each job's last known state and who ran out of time.
+
+    `missing` lists the ids FlexOrch answered 404 for (e.g. purged by retention);
+    they are in neither `jobs` nor `timed_out`.
+    """
 
     jobs: dict[str, Job]
     timed_out: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
 
     @property
     def completed(self) -> list[Job]:

@@ -31,8 +31,9 @@ def _from_connector(connector_id: str, keys: Sequence[str], locale: str) -> Op[P
     return ProcessResult.parse(result, [k.rsplit("/", 1)[-1] for k in keys])
 
 
-def _reprocess(document_id: str) -> Op[JobRef]:
-    result = yield Call("POST", f"/documents/{document_id}/reprocess")
+def _reprocess(document_id: str, pipeline_config: Mapping[str, Any] | None) -> Op[JobRef]:
+    body = {"pipeline_config": dict(pipeline_config)} if pipeline_config is not None else None
+    result = yield Call("POST", f"/documents/{document_id}/reprocess", json=body)
     parsed = ProcessResult.parse(result)
     if not parsed.jobs:
         raise FlexOrchError(f"reprocess of {document_id} returned no job")
@@ -67,9 +68,15 @@ class Documents(SyncResource):
         """Start jobs for objects already in a connector's bucket, in one request."""
         return self._run(_from_connector(connector_id, keys, locale))
 
-    def reprocess(self, document_id: str) -> JobRef:
-        """Run a document through the pipeline again; earlier results are kept."""
-        return self._run(_reprocess(document_id))
+    def reprocess(
+        self, document_id: str, *, pipeline_config: Mapping[str, Any] | None = None
+    ) -> JobRef:
+        """Run a document through the pipeline again; earlier results are kept.
+
+        `pipeline_config` (e.g. `{"engine": "premium"}`) is sent as the JSON body
+        `{"pipeline_config": {...}}`; without it the server uses its defaults.
+        """
+        return self._run(_reprocess(document_id, pipeline_config))
 
 
 class AsyncDocuments(AsyncResource):
@@ -89,6 +96,8 @@ class AsyncDocuments(AsyncResource):
         """See `Documents.process_from_connector`."""
         return await self._run(_from_connector(connector_id, keys, locale))
 
-    async def reprocess(self, document_id: str) -> JobRef:
+    async def reprocess(
+        self, document_id: str, *, pipeline_config: Mapping[str, Any] | None = None
+    ) -> JobRef:
         """See `Documents.reprocess`."""
-        return await self._run(_reprocess(document_id))
+        return await self._run(_reprocess(document_id, pipeline_config))

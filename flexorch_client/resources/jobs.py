@@ -14,7 +14,7 @@ from .._constants import (
     JOBS_PAGE_SIZE,
     POLL_BACKOFF_FACTOR,
 )
-from .._exceptions import APIStatusError
+from .._exceptions import APIStatusError, NotFoundError
 from .._steps import Call, Op, OpContext, Pause, single
 from ..models import Feedback, Job, JobPage, WaitProgress, WaitResult
 from ._base import AsyncResource, SyncResource
@@ -73,25 +73,41 @@ def _list_pending(ctx: OpContext, pending: set[str]) -> Generator[Any, Any, dict
         page += 1
 
 
-def _poll_round(ctx: OpContext, pending: set[str]) -> Generator[Any, Any, dict[str, Job]]:
+def _poll_round(
+    ctx: OpContext, pending: set[str]
+) -> Generator[Any, Any, tuple[dict[str, Job], set[str]]]:
+    """This round's job states, and the ids the server no longer knows."""
     found: dict[str, Job] = {}
+    gone: set[str] = set()
     if ctx.jobs_list_supported is not False:
         found = yield from _list_pending(ctx, pending)
     for job_id in sorted(pending - found.keys()):
-        found[job_id] = Job.model_validate((yield Call("GET", f"/jobs/{job_id}")))
-    return found
+        try:
+            data = yield Call("GET", f"/jobs/{job_id}")
+        except NotFoundError:
+            # One purged job must not cost the caller every other job's outcome.
+            gone.add(job_id)
+            continue
+        found[job_id] = Job.model_validate(data)
+    return found, gone
 
 
 def _progress(
-    order: list[str], states: dict[str, Job], pending: set[str], elapsed: float
+    order: list[str],
+    states: dict[str, Job],
+    pending: set[str],
+    missing: set[str],
+    elapsed: float,
 ) -> WaitProgress:
-    completed = sum(states[j].status == "completed" for j in order if j not in pending)
+    done = [j for j in order if j not in pending and j not in missing]
+    completed = sum(states[j].status == "completed" for j in done)
     return WaitProgress(
         total=len(order),
         completed=completed,
-        failed=len(order) - len(pending) - completed,
+        failed=len(done) - completed,
         pending=len(pending),
         elapsed_seconds=elapsed,
+        missing=len(missing),
     )
 
 
@@ -115,19 +131,23 @@ def _wait(
     order = list(dict.fromkeys(str(j) for j in job_ids))
     pending = set(order)
     states: dict[str, Job] = {}
+    missing: set[str] = set()
     start = ctx.clock()
     deadline = start + timeout
     interval = min_interval
     while pending:
         before = len(pending)
-        for job_id, job in (yield from _poll_round(ctx, pending)).items():
+        found, gone = yield from _poll_round(ctx, pending)
+        for job_id, job in found.items():
             states[job_id] = job
             if job.is_terminal:
                 pending.discard(job_id)
+        pending -= gone
+        missing |= gone
         # Finished jobs never return to pending, so a shorter pending set is exactly "the
         # numbers moved"; queued -> running would report nothing new.
         if on_progress is not None and len(pending) < before:
-            _report(on_progress, _progress(order, states, pending, ctx.clock() - start))
+            _report(on_progress, _progress(order, states, pending, missing, ctx.clock() - start))
         remaining = deadline - ctx.clock()
         if not pending or remaining <= 0:
             break
@@ -139,8 +159,9 @@ def _wait(
         )
         yield Pause(min(interval, remaining))
     return WaitResult(
-        jobs={j: states[j] for j in order if j in states},
+        jobs={j: states[j] for j in order if j in states and j not in missing},
         timed_out=[j for j in order if j in pending],
+        missing=[j for j in order if j in missing],
     )
 
 
@@ -169,6 +190,11 @@ class Jobs(SyncResource):
         `min_interval`, grows geometrically up to `max_interval` while nothing
         finishes, and drops back when something does. Jobs still running at the
         deadline are listed in `timed_out`; nothing is raised for them.
+
+        A job FlexOrch answers 404 for (purged by retention, or never this
+        tenant's) is listed in `missing`, not in `jobs` or `timed_out`; no
+        NotFoundError is raised and the wait goes on for the others. It counts
+        as finished for `WaitProgress` (`missing`, not `pending`).
 
         `on_progress` is called with a `WaitProgress` after each polling round in
         which a job finished, at most once per round and never for a round that

@@ -202,3 +202,71 @@ def test_wait_progress_is_frozen() -> None:
     progress = EXPECTED_PROGRESS[0]
     with pytest.raises(ValidationError):
         progress.completed = 3  # type: ignore[misc]
+
+
+# --- jobs FlexOrch no longer knows ------------------------------------------------------------
+
+
+def _mock_with_purged(api: respx.MockRouter, fake: FakeJobs, purged: set[str]) -> respx.Route:
+    def one(request: httpx.Request, job_id: str) -> httpx.Response:
+        if job_id in purged:
+            return httpx.Response(404, json={"error": {"code": "NOT_FOUND", "message": "gone"}})
+        return fake.one(request, job_id)
+
+    api.get("/jobs").respond(404)  # no list endpoint: every job is fetched by id
+    return api.get(url__regex=r"/jobs/(?P<job_id>[^/]+)$").mock(side_effect=one)
+
+
+def test_a_purged_job_is_reported_missing_and_the_others_still_finish(
+    api: respx.MockRouter, make_client: Callable[..., FlexOrchClient]
+) -> None:
+    fake = FakeJobs(["job_1", "job_2", "job_7"], {"job_1": 2, "job_7": 1})
+    single = _mock_with_purged(api, fake, {"job_2"})
+    seen: list[WaitProgress] = []
+    result = make_client().jobs.wait(
+        ["job_1", "job_2", "job_7"], min_interval=1, on_progress=seen.append
+    )
+    assert result.missing == ["job_2"]
+    assert result.timed_out == []
+    assert set(result.jobs) == {"job_1", "job_7"}
+    assert [j.job_id for j in result.completed] == ["job_1"]
+    assert [j.job_id for j in result.failed] == ["job_7"]
+    # Asked once, then left alone.
+    asked = [c.request.url.path for c in single.calls]
+    assert asked.count("/v1/jobs/job_2") == 1
+    assert seen[0] == WaitProgress(
+        total=3, completed=0, failed=0, pending=2, elapsed_seconds=0, missing=1
+    )
+    assert seen[-1].pending == 0 and seen[-1].missing == 1
+    assert (seen[-1].completed, seen[-1].failed) == (1, 1)
+
+
+def test_a_job_purged_mid_wait_leaves_pending_and_timed_out(
+    api: respx.MockRouter, make_client: Callable[..., FlexOrchClient]
+) -> None:
+    fake = FakeJobs(["job_1", "job_2"], {"job_1": 10_000, "job_2": 1})
+    purged: set[str] = set()
+
+    def one(request: httpx.Request, job_id: str) -> httpx.Response:
+        if job_id in purged:
+            return httpx.Response(404, json={"error": {"code": "NOT_FOUND"}})
+        if fake.polls["job_2"] >= 1:
+            purged.add("job_1")
+        return fake.one(request, job_id)
+
+    api.get("/jobs").respond(404)
+    api.get(url__regex=r"/jobs/(?P<job_id>[^/]+)$").mock(side_effect=one)
+    result = make_client().jobs.wait(["job_1", "job_2"], timeout=30, min_interval=1)
+    assert result.missing == ["job_1"]
+    assert result.timed_out == []
+    assert list(result.jobs) == ["job_2"]
+
+
+@pytest.mark.anyio
+async def test_async_wait_reports_missing_jobs_too(
+    api: respx.MockRouter, make_async_client: Callable[..., AsyncFlexOrchClient]
+) -> None:
+    _mock_with_purged(api, FakeJobs(["job_1", "job_2"], {}), {"job_1"})
+    async with make_async_client() as client:
+        result = await client.jobs.wait(["job_1", "job_2"])
+    assert result.missing == ["job_1"] and list(result.jobs) == ["job_2"]
