@@ -20,8 +20,14 @@ from flexorch_client.errors import (
     TrialExpiredError,
     UnsupportedFileError,
 )
+from tasks.errors import RequestRejectedError
 from tasks.models import ConnectorSource, Engine, Source, SourceDocument
 from tasks.preflight import account_error
+
+# 400/422 codes that name one file of a request; any other code is about the request itself.
+FILE_CODES = frozenset(
+    {"FILE_TOO_LARGE", "UNSUPPORTED_FILE", "EMPTY_FILE", "CORRUPT_FILE", "ENCRYPTED_FILE"}
+)
 
 
 @dataclass
@@ -67,6 +73,13 @@ def match_result(batch: list[SourceDocument], result: ProcessResult) -> BatchOut
     return out
 
 
+def is_about_a_file(exc: APIStatusError) -> bool:
+    """Whether an upload error names one file (quarantine it) rather than the request."""
+    if isinstance(exc, FileTooLargeError | UnsupportedFileError):
+        return True
+    return (exc.code or "").upper() in FILE_CODES
+
+
 def _reason(exc: APIStatusError) -> str:
     return f"rejected {exc.status_code} {exc.code or ''}: {exc.message}".replace("  ", " ")
 
@@ -101,6 +114,14 @@ def send_batch(
         # About the account, not the files: end the run and record nothing against them.
         raise account_error(exc) from None
     except (FileTooLargeError, UnsupportedFileError, BadRequestError) as exc:
+        if not is_about_a_file(exc):
+            # About the request itself (a field, the config, the client): every file would be
+            # refused the same way, and rejecting them for good would hide a fixable fault.
+            raise RequestRejectedError(
+                f"FlexOrch refused the upload request ({exc.status_code} {exc.code or 'no code'}"
+                f"): {exc.message} (request id {exc.request_id}). The {len(batch)} document(s) "
+                "of this batch stay unrecorded, so a rerun sends them again."
+            ) from None
         # About a file's content: another try will not help the bad file, but its
         # batch-mates deserve a chance on their own.
         if len(batch) == 1:

@@ -27,6 +27,10 @@ class InsufficientCreditsError(IngestError):
         )
 
 
+class RequestRejectedError(IngestError):
+    """FlexOrch refused an upload request as a whole (not one of its files)."""
+
+
 class ConnectorError(IngestError):
     """A source connector or the export bucket cannot be reached or written."""
 

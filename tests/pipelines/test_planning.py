@@ -16,15 +16,16 @@ from flexorch_client import (
     SlidingWindowThrottle,
     WaitProgress,
 )
+from flexorch_client.errors import BadRequestError
 from tasks.connection import FlexOrchSettings, build_client
 from tasks.datasets import evaluate_gate, gate_metrics
 from tasks.discover import Discovery, classify, plan_batches
-from tasks.documents import BatchOutcome, match_result
-from tasks.errors import AccountingError, InsufficientCreditsError
+from tasks.documents import BatchOutcome, match_result, send_batch
+from tasks.errors import AccountingError, InsufficientCreditsError, RequestRejectedError
 from tasks.export import object_key
 from tasks.jobs import WaitReporter
 from tasks.ledger import Ledger, LedgerEntry
-from tasks.models import ExportTarget, QualityGate, SourceDocument
+from tasks.models import ExportTarget, LocalSource, QualityGate, SourceDocument
 from tasks.preflight import MB, check_sizes, max_file_bytes, plan_credits
 from tasks.summary import account_for
 
@@ -338,3 +339,64 @@ def test_the_run_client_throttles_over_the_window_flexorch_counts_in():
         assert client.throttle.window_seconds == 60.0
     with build_client(settings, rpm=0) as client:
         assert client.throttle is None
+
+
+# --- sending batches ------------------------------------------------------------------------
+
+
+class FakeUploads:
+    """Stands in for the client: each upload call takes the next answer (a result or an
+    exception, or a callable of the files sent) and records what was sent."""
+
+    def __init__(self, *answers: object) -> None:
+        self.answers = list(answers)
+        self.sent: list[list[str]] = []
+        self.documents = self
+
+    def process(self, files, **_: object) -> ProcessResult:
+        self.sent.append([f.filename for f in files])
+        answer = self.answers.pop(0)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer(files) if callable(answer) else answer
+
+    def process_from_connector(self, _connector_id, keys, **_: object) -> ProcessResult:
+        self.sent.append(list(keys))
+        answer = self.answers.pop(0)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer(keys) if callable(answer) else answer
+
+
+def all_accepted(files) -> ProcessResult:
+    return ProcessResult(
+        jobs=[JobRef(job_id=f"job_{f.filename}", filename=f.filename) for f in files]
+    )
+
+
+LOCAL = LocalSource(path=".")
+
+
+def test_a_per_file_400_splits_the_batch_and_quarantines_only_that_file():
+    batch = [doc("empty.txt"), doc("ok.pdf")]
+    empty = BadRequestError("file is empty", status_code=400, code="EMPTY_FILE")
+    client = FakeUploads(empty, empty, all_accepted)
+    out = send_batch(client, batch, LOCAL, "und", "deterministic")
+    assert client.sent == [["empty.txt", "ok.pdf"], ["empty.txt"], ["ok.pdf"]]
+    assert [(d.filename, r) for d, r in out.rejected] == [
+        ("empty.txt", "rejected 400 EMPTY_FILE: file is empty")
+    ]
+    assert [d.filename for d, _ in out.accepted] == ["ok.pdf"]
+
+
+@pytest.mark.parametrize("code", ["VALIDATION_ERROR", "MISSING_INPUT", None])
+def test_a_request_level_400_ends_the_run_and_rejects_nothing(code):
+    batch = [doc("a.pdf"), doc("b.pdf")]
+    refused = BadRequestError("locale is not a language", status_code=422, code=code)
+    client = FakeUploads(refused)
+    with pytest.raises(RequestRejectedError) as err:
+        send_batch(client, batch, LOCAL, "xx", "deterministic")
+    assert client.sent == [["a.pdf", "b.pdf"]]  # not split file by file
+    message = str(err.value)
+    assert f"422 {code or 'no code'}" in message and "locale is not a language" in message
+    assert "rerun sends them again" in message
