@@ -50,26 +50,38 @@ class BatchOutcome:
 def match_result(batch: list[SourceDocument], result: ProcessResult) -> BatchOutcome:
     """Pair each file of a batch with its job or its rejection.
 
-    FlexOrch names jobs by filename (batches never repeat one); a file the answer does not
-    name is reported as unacknowledged rather than guessed, and stays out of the ledger so a
-    rerun sends it again (FlexOrch's duplicate check makes that free if it was in fact accepted).
+    By the filename the answer gives (a batch never repeats one, see `plan_batches`). A job
+    under a name the batch does not hold, such as a duplicate answered with the name of the
+    document FlexOrch already had, takes an unclaimed file by position, as the answer lists jobs
+    in upload order; but only when the answer covers every file, so a guess is never needed.
+    A file the answer does not name stays unacknowledged, out of the ledger, so a rerun sends it
+    again (FlexOrch's duplicate check makes that free if it was in fact accepted).
     """
     by_name = {d.filename: d for d in batch} | {d.key: d for d in batch}
     out = BatchOutcome()
     claimed: set[str] = set()
-    for ref in result.jobs:
-        doc = by_name.get(ref.filename or "")
-        if doc is not None and doc.sha256 not in claimed:
-            out.accepted.append((doc, ref))
-            claimed.add(doc.sha256)
+
+    def claim(name: str | None) -> SourceDocument | None:
+        doc = by_name.get(name or "")
+        if doc is None or doc.sha256 in claimed:
+            return None
+        claimed.add(doc.sha256)
+        return doc
+
     for rej in result.rejected:
-        doc = by_name.get(rej.filename or "")
-        if doc is not None and doc.sha256 not in claimed:
+        if (doc := claim(rej.filename)) is not None:
             out.rejected.append((doc, f"rejected {rej.code or 'by FlexOrch'}: {rej.reason or ''}"))
-            claimed.add(doc.sha256)
-    for doc in batch:
-        if doc.sha256 not in claimed:
-            out.unacknowledged.append(doc)
+    unnamed: list[JobRef] = []
+    for ref in result.jobs:
+        if (doc := claim(ref.filename)) is not None:
+            out.accepted.append((doc, ref))
+        else:
+            unnamed.append(ref)
+    left = [d for d in batch if d.sha256 not in claimed]
+    if unnamed and len(unnamed) == len(left):
+        out.accepted += zip(left, unnamed, strict=True)
+        left = []
+    out.unacknowledged = left
     return out
 
 

@@ -400,3 +400,47 @@ def test_a_request_level_400_ends_the_run_and_rejects_nothing(code):
     message = str(err.value)
     assert f"422 {code or 'no code'}" in message and "locale is not a language" in message
     assert "rerun sends them again" in message
+
+
+# --- one filename per batch, and matching answers to files -----------------------------------
+
+
+def test_same_basename_under_two_keys_goes_to_separate_batches_in_order():
+    a, b, c = doc("x.pdf", key="a/x.pdf"), doc("x.pdf", key="b/x.pdf", sha="h-bx"), doc("y.pdf")
+    batches = plan_batches([a, b, c], batch_size=10)
+    assert batches == [[a, c], [b]]
+
+
+def test_a_duplicate_answered_under_another_name_is_matched_by_position():
+    batch = [doc("a.pdf"), doc("copy.pdf"), doc("c.pdf")]
+    result = ProcessResult(
+        jobs=[
+            JobRef(job_id="job_a", filename="a.pdf"),
+            # FlexOrch names the document it already had, not the file sent
+            JobRef(job_id="job_d", filename="original.pdf", is_duplicate=True),
+            JobRef(job_id="job_c", filename="c.pdf"),
+        ]
+    )
+    out = match_result(batch, result)
+    assert [(d.filename, r.job_id) for d, r in out.accepted] == [
+        ("a.pdf", "job_a"),
+        ("c.pdf", "job_c"),
+        ("copy.pdf", "job_d"),
+    ]
+    assert out.unacknowledged == []
+
+
+def test_names_win_over_positions_and_a_partial_answer_is_never_guessed():
+    batch = [doc("a.pdf"), doc("b.pdf"), doc("c.pdf")]
+    swapped = ProcessResult(
+        jobs=[JobRef(job_id="job_b", filename="b.pdf"), JobRef(job_id="job_a", filename="a.pdf")],
+        rejected=[RejectedFile(filename="c.pdf", code="EMPTY_FILE", reason="empty")],
+    )
+    out = match_result(batch, swapped)
+    assert {d.filename: r.job_id for d, r in out.accepted} == {"a.pdf": "job_a", "b.pdf": "job_b"}
+    partial = ProcessResult(
+        jobs=[JobRef(job_id="job_a", filename="a.pdf"), JobRef(job_id="job_z", filename="z.pdf")]
+    )
+    out = match_result(batch, partial)
+    assert [d.filename for d, _ in out.accepted] == ["a.pdf"]
+    assert [d.filename for d in out.unacknowledged] == ["b.pdf", "c.pdf"]
