@@ -180,7 +180,8 @@ def fetch(
             raise ApiError(404, "NOT_FOUND", f"object {key} not readable: {exc}") from exc
         except BotoCoreError as exc:
             raise ApiError(502, "CONNECTOR_UNAVAILABLE", f"cannot reach the bucket: {exc}") from exc
-        files.append(IncomingFile(key.rsplit("/", 1)[-1], data, size, too_large=size > max_bytes))
+        # Named by the whole key: the caller matches the answer's entries to the keys it sent.
+        files.append(IncomingFile(key, data, size, too_large=size > max_bytes))
     ctx.db.update("connectors", connector_id, {"last_used_at": now_iso()})
     return files
 

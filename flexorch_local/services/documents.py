@@ -69,9 +69,11 @@ def _existing(ctx: Context, tenant_id: str, content_hash: str) -> dict[str, Any]
     )
 
 
-def _duplicate_view(ctx: Context, job: dict[str, Any]) -> dict[str, Any]:
+def _duplicate_view(ctx: Context, job: dict[str, Any], filename: str) -> dict[str, Any]:
+    # The name sent now, not the earlier job's: clients match answers to files by name.
     return {
         **jobs.view(ctx, job),
+        "filename": filename,
         "is_duplicate": True,
         "existing_document_id": job["document_id"],
         "existing_job_id": job["id"],
@@ -92,22 +94,26 @@ def accept_files(
         raise bad_request("send at least one file in the multipart field 'files'", "MISSING_INPUT")
     engine, cost = parse_pipeline_config(pipeline_config)
     rejected: list[dict[str, str]] = []
-    fresh: list[tuple[IncomingFile, str]] = []
-    duplicates: list[dict[str, Any]] = []
-    seen: set[str] = set()
+    fresh: dict[str, IncomingFile] = {}
+    # Per accepted file, in the order sent: its name, its digest, and the earlier job it
+    # duplicates; None marks the first copy of new content, which gets a new job.
+    accepted: list[tuple[str, str, dict[str, Any] | None]] = []
+    twins: set[int] = set()  # positions in `accepted` of later copies within this request
     for f in files:
         problem = _check(tenant, f)
         if problem:
             rejected.append(problem)
             continue
         digest = hashlib.sha256(f.data).hexdigest()
-        existing = _existing(ctx, tenant.id, digest)
-        if existing:
-            duplicates.append(_duplicate_view(ctx, existing))
-        elif digest not in seen:
-            seen.add(digest)
-            fresh.append((f, digest))
-    if not fresh and not duplicates:
+        if digest in fresh:
+            twins.add(len(accepted))
+            accepted.append((f.filename, digest, None))
+            continue
+        earlier = _existing(ctx, tenant.id, digest)
+        if earlier is None:
+            fresh[digest] = f
+        accepted.append((f.filename, digest, earlier))
+    if not accepted:
         first = rejected[0]
         raise ApiError(
             REJECT_STATUS.get(first["code"], 400),
@@ -115,12 +121,20 @@ def accept_files(
             f"{first['filename']}: {first['error']}",
         )
     accounts.reserve_credits(ctx, tenant.id, cost * len(fresh))
-    created = [
-        _create(ctx, tenant.id, f, digest, locale, engine, cost, source) for f, digest in fresh
-    ]
-    for job in created:
+    created = {
+        digest: _create(ctx, tenant.id, f, digest, locale, engine, cost, source)
+        for digest, f in fresh.items()
+    }
+    for job in created.values():
         ctx.submit("job", job["id"])
-    views = [jobs.view(ctx, j) for j in created] + duplicates
+    views = []
+    for i, (filename, digest, earlier) in enumerate(accepted):
+        if earlier is not None:
+            views.append(_duplicate_view(ctx, earlier, filename))
+        elif i in twins:
+            views.append(_duplicate_view(ctx, created[digest], filename))
+        else:
+            views.append(jobs.view(ctx, created[digest]))
     for r in rejected:
         audit.record(ctx, tenant.id, "document.rejected", "failure", code=r["code"])
     return {
@@ -128,7 +142,7 @@ def accept_files(
         "job_ids": [v["job_id"] for v in views],
         "status": "queued",
         "accepted": len(created),
-        "duplicates": len(duplicates),
+        "duplicates": len(views) - len(created),
         "rejected": rejected,
         "jobs": views,
     }
