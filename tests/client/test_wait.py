@@ -270,3 +270,70 @@ async def test_async_wait_reports_missing_jobs_too(
     async with make_async_client() as client:
         result = await client.jobs.wait(["job_1", "job_2"])
     assert result.missing == ["job_1"] and list(result.jobs) == ["job_2"]
+
+
+# --- a long tenant history ------------------------------------------------------------------
+
+
+class HistoryJobs(FakeJobs):
+    """`GET /jobs` newest first: the waited-for jobs on top of a long finished history."""
+
+    def __init__(
+        self,
+        new: list[str],
+        finish_after: dict[str, int],
+        old: int,
+        clock: Callable[[], float] = lambda: 0.0,
+    ) -> None:
+        super().__init__(new, finish_after)
+        self.listing = list(reversed(new)) + [f"old_{i}" for i in range(old)]
+        self.clock = clock
+        self.sent_at: list[float] = []
+
+    def list_page(self, request: httpx.Request) -> httpx.Response:
+        self.sent_at.append(self.clock())
+        page = int(request.url.params.get("page", "1"))
+        size = min(int(request.url.params.get("page_size", "20")), 50)
+        chunk = self.listing[(page - 1) * size : page * size]
+        items = [
+            self._job(j) if j in self.polls else {"job_id": j, "status": "completed"} for j in chunk
+        ]
+        body = {"items": items, "total": len(self.listing), "page": page, "page_size": size}
+        return httpx.Response(200, json={"data": body})
+
+    def one(self, request: httpx.Request, job_id: str) -> httpx.Response:
+        self.sent_at.append(self.clock())
+        return super().one(request, job_id)
+
+    def requests_per_round(self) -> list[int]:
+        # The fake clock only moves between rounds, so one timestamp is one round.
+        return [self.sent_at.count(t) for t in dict.fromkeys(self.sent_at)]
+
+
+def test_new_jobs_on_top_of_a_long_history_cost_one_request_per_round(
+    api: respx.MockRouter, make_client: Callable[..., FlexOrchClient], fake_time: FakeTime
+) -> None:
+    ids = [f"job_{i}" for i in range(50)]
+    # One finishes in the first round, then two per round: the pending set passes
+    # through every size down to a single job.
+    finish = {j: (i + 1) // 2 for i, j in enumerate(ids)}
+    fake = HistoryJobs(ids, finish, old=1000, clock=fake_time.clock)
+    listing, single = _mock(api, fake)
+    result = make_client().jobs.wait(ids, timeout=600, min_interval=1, max_interval=1)
+    assert result.timed_out == [] and len(result.completed) == 45
+    assert fake.requests_per_round() == [1] * 26
+    # The last job alone is cheaper to fetch by id than to look for in a page.
+    assert listing.call_count == 25 and single.call_count == 1
+
+
+def test_unseen_jobs_deep_in_the_history_fall_back_to_gets_within_bounds(
+    api: respx.MockRouter, make_client: Callable[..., FlexOrchClient]
+) -> None:
+    fake = HistoryJobs(["job_1", "job_2", "job_3"], {}, old=1000)
+    # These jobs are not on the first pages (another run submitted many since).
+    fake.listing = [f"newer_{i}" for i in range(500)] + fake.listing
+    listing, single = _mock(api, fake)
+    result = make_client().jobs.wait(["job_1", "job_2", "job_3"])
+    assert len(result.completed) == 3
+    # Three pages were worth a try; then one GET each: twice the per-job price at worst.
+    assert listing.call_count == 3 and single.call_count == 3
