@@ -12,8 +12,10 @@ USER_AGENT: Final = "flexorch-client-python/0.1.0"
 # Backoff when the server gives no hint: full jitter over base * 2**attempt, capped.
 INITIAL_RETRY_DELAY: Final = 0.5
 MAX_BACKOFF_DELAY: Final = 8.0
-# Upper bound for one wait, whatever Retry-After or reset_in_seconds say.
-MAX_RETRY_WAIT: Final = 60.0
+# The longest server-requested wait (Retry-After, reset_in_seconds) the transport
+# sleeps through. A longer one is not shortened, since an early retry only burns an
+# attempt: the error is raised at once with `.retry_after` so the caller can schedule.
+MAX_RETRY_AFTER: Final = 120.0
 
 RATE_WINDOW_SECONDS: Final = 60.0
 

@@ -54,7 +54,9 @@ class APIStatusError(FlexOrchError):
     """The server answered with an error status.
 
     `retry_after` holds the server's wait hint in seconds (Retry-After header or
-    `reset_in_seconds` in the body) when it sent one.
+    `reset_in_seconds` in the body) when it sent one. A retryable error whose hint
+    exceeds 120 s (MAX_RETRY_AFTER) is raised without retrying: wait that long,
+    then try again.
     """
 
     def __init__(

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from ._constants import INITIAL_RETRY_DELAY, MAX_BACKOFF_DELAY, MAX_RETRY_WAIT
+from ._constants import INITIAL_RETRY_DELAY, MAX_BACKOFF_DELAY, MAX_RETRY_AFTER
 from ._exceptions import FlexOrchError
 
 
@@ -87,11 +87,13 @@ def retry_delay(
     """Seconds to wait before retrying after `error`, or None to give up.
 
     `attempt` counts retries already made. Terminal errors (quota, trial, plan,
-    413, 415, 4xx validation) are never retried.
+    413, 415, 4xx validation) are never retried. A server hint is honoured as
+    given up to MAX_RETRY_AFTER; a longer one gives up at once (the error keeps
+    its `retry_after` for the caller).
     """
     if not error.retryable or attempt >= max_retries:
         return None
     hint = getattr(error, "retry_after", None)
     if isinstance(hint, float | int):
-        return min(float(hint), MAX_RETRY_WAIT)
-    return min(backoff_delay(attempt, rng), MAX_RETRY_WAIT)
+        return float(hint) if hint <= MAX_RETRY_AFTER else None
+    return backoff_delay(attempt, rng)

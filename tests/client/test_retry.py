@@ -83,14 +83,47 @@ def test_retry_after_http_date() -> None:
     assert parse_retry_after({"Retry-After": "soon"}) is None
 
 
-def test_a_huge_retry_after_is_capped(
+@pytest.mark.parametrize(
+    ("status", "body", "error"),
+    [
+        (429, error_body("RATE_LIMIT_EXCEEDED"), RateLimitExceededError),
+        (503, error_body("UNAVAILABLE"), ServerError),
+    ],
+)
+def test_a_retry_after_beyond_the_cap_is_raised_at_once_not_shortened(
+    api: respx.MockRouter,
+    make_client: Callable[..., FlexOrchClient],
+    fake_time: FakeTime,
+    status: int,
+    body: object,
+    error: type[Exception],
+) -> None:
+    route = api.get("/usage").mock(
+        side_effect=[
+            httpx.Response(status, json=body, headers={"Retry-After": "3600"}),
+            httpx.Response(200, json=envelope(USAGE)),
+        ]
+    )
+    client = make_client()
+    with pytest.raises(error) as info:
+        client.usage.get()
+    assert info.value.retry_after == 3600.0  # type: ignore[attr-defined]
+    assert route.call_count == 1 and fake_time.sleeps == []
+    assert client.stats.retries == 0
+
+
+def test_a_retry_after_up_to_the_cap_is_waited_out_exactly(
     api: respx.MockRouter, make_client: Callable[..., FlexOrchClient], fake_time: FakeTime
 ) -> None:
     api.get("/usage").mock(
-        side_effect=[_limited({"Retry-After": "3600"}), httpx.Response(200, json=envelope(USAGE))]
+        side_effect=[
+            _limited({"Retry-After": "90"}),
+            _limited({"Retry-After": "120"}),
+            httpx.Response(200, json=envelope(USAGE)),
+        ]
     )
     make_client().usage.get()
-    assert fake_time.sleeps == [60.0]
+    assert fake_time.sleeps == [90.0, 120.0]
 
 
 def test_backoff_without_hint_is_jittered_exponential_and_capped() -> None:
