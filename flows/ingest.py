@@ -19,7 +19,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from flexorch_client import FlexOrchClient
+from flexorch_client import FlexOrchClient, WaitResult
 from tasks.connection import FlexOrchSettings, build_client
 from tasks.connectors import check_connector
 from tasks.datasets import build_dataset, gate_metrics, profile_and_gate
@@ -237,8 +237,7 @@ def _wait(
         progress=progress.update,
         progress_span=(50.0, 75.0),
     )
-    for job in waited.jobs.values():
-        ledger.record_job(job)
+    _record_wait(ledger, waited)
     save_ledger(ledger, params)
     retry = [
         e
@@ -252,9 +251,15 @@ def _wait(
         ledger.update(entry.sha256, state="submitted", job_id=ref.job_id, reprocessed=True)
     save_ledger(ledger, params)
     ids = [e.job_id for e in _entries(ledger, {e.sha256 for e in retry}) if e.job_id]
-    for job in wait_for_jobs(client, ids, params.wait_timeout_seconds).jobs.values():
-        ledger.record_job(job)
+    _record_wait(ledger, wait_for_jobs(client, ids, params.wait_timeout_seconds))
     save_ledger(ledger, params)
+
+
+def _record_wait(ledger: Ledger, waited: WaitResult) -> None:
+    """One unknown job must not stop every later run: its document is quarantined now and sent
+    again by the next run, and the rest of this run goes on."""
+    for entry in ledger.record_wait(waited):
+        get_run_logger().warning("%s: %s", entry.key, entry.reason)
 
 
 def _feedback_for_grade_d(

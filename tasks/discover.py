@@ -40,7 +40,7 @@ def classify(seen: list[SourceDocument], ledger: Ledger) -> Discovery:
             continue
         first_by_hash[doc.sha256] = doc
         entry = ledger.get(doc.sha256)
-        if entry is None:
+        if entry is None or entry.state == "lost":
             out.new.append(doc)
         elif entry.state == "submitted":
             out.pending.append((doc, entry))

@@ -95,11 +95,12 @@ def wait_for_jobs(
         on_progress=WaitReporter(logger, progress, *progress_span),
     )
     logger.info(
-        "Jobs: %d completed, %d failed, %d still running at the end of a %.0fs wait "
-        "(deadline %.0fs)",
+        "Jobs: %d completed, %d failed, %d still running, %d unknown to FlexOrch at the end "
+        "of a %.0fs wait (deadline %.0fs)",
         len(result.completed),
         len(result.failed),
         len(result.timed_out),
+        len(result.missing),
         time.monotonic() - started,
         max_wait_seconds,
     )

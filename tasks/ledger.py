@@ -18,7 +18,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
-from flexorch_client import Job
+from flexorch_client import Job, WaitResult
 from tasks.models import ExportTarget, IngestParams
 from tasks.s3 import s3_client
 
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from tasks.documents import BatchOutcome
 
 # submitted: accepted by FlexOrch, outcome not known yet (a rerun waits for it, never resends)
-LedgerState = Literal["submitted", "completed", "failed", "rejected"]
+# lost: FlexOrch no longer knows the job (purged by retention, another key): a rerun resends it
+LedgerState = Literal["submitted", "completed", "failed", "rejected", "lost"]
 
 
 def _now() -> str:
@@ -108,17 +109,25 @@ class Ledger(BaseModel):
             else f"job failed: {job.failure_reason or 'no reason given'}",
         )
 
-    def in_state(self, *states: LedgerState) -> list[LedgerEntry]:
-        return [e for e in self.entries.values() if e.state in states]
+    def record_wait(self, waited: WaitResult) -> list[LedgerEntry]:
+        """Fold a wait's finished jobs in and mark the ones FlexOrch no longer knows; returns
+        the entries lost that way."""
+        for job in waited.jobs.values():
+            self.record_job(job)
+        return [e for job_id in waited.missing for e in self.record_missing(job_id)]
+
+    def record_missing(self, job_id: str) -> list[LedgerEntry]:
+        """Mark the entries of a job FlexOrch answers 404 for as lost, so a rerun resends them
+        instead of waiting for a job that will never finish."""
+        reason = f"FlexOrch no longer knows job {job_id}; the next run resubmits it"
+        return [
+            self.update(e.sha256, state="lost", reason=reason)
+            for e in list(self.entries.values())
+            if e.job_id == job_id
+        ]
 
     def by_job(self, job_id: str) -> LedgerEntry | None:
         return next((e for e in self.entries.values() if e.job_id == job_id), None)
-
-
-def ledger_location(params: IngestParams) -> str:
-    if params.ledger_path:
-        return params.ledger_path
-    return f"s3://{params.export.bucket}/{_ledger_key(params.export, params.dataset_name)}"
 
 
 def _ledger_key(export: ExportTarget, dataset: str) -> str:

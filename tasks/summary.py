@@ -152,6 +152,9 @@ def account_for(
         if doc.key in unrecorded:
             candidates.append(_outcome(doc, "quarantined", unrecorded[doc.key]))
         entry = ledger.get(doc.sha256) if doc.key not in duplicates else None
+        if entry is not None and entry.state == "lost" and candidates:
+            # Lost by an earlier run and not sent again in this one: where it went now counts.
+            entry = None
         if entry is not None:
             earlier = doc.key in settled_before
             ids = {"job_id": entry.job_id, "document_id": entry.document_id, "grade": entry.grade}

@@ -4,6 +4,7 @@ Prefect API, per plan, across reruns and after a simulated crash."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import uuid
@@ -439,3 +440,42 @@ def test_a_file_over_the_plan_limit_is_quarantined_before_upload(
     assert sorted(d["filename"] for d in stored) == sorted(good)
     assert {d.filename for d in summary.documents if d.outcome == "processed"} == set(good)
     assert credits_used(flexorch_local_url, key) == summary.processed == len(good)
+
+
+def small_inbox(tmp_path: Path, *names: str) -> Path:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in names:
+        (inbox / name).write_bytes((SAMPLES / name).read_bytes())
+    return inbox
+
+
+GOOD_PAIR = ("invoice_acme_INV-2024-0117.pdf", "contract_lease_88_harbor_street.txt")
+
+
+def test_a_job_flexorch_no_longer_knows_is_quarantined_then_resubmitted(
+    use_account, bucket, s3_endpoint_url, tmp_path
+):
+    use_account("starter")
+    purged, kept = GOOD_PAIR
+    inbox = small_inbox(tmp_path, purged, kept)
+    sha = hashlib.sha256((inbox / purged).read_bytes()).hexdigest()
+    ledger_path = tmp_path / "ledger.json"
+    # an earlier run's job, since purged by FlexOrch's retention
+    entry = {"sha256": sha, "key": purged, "filename": purged, "state": "submitted"}
+    entry["job_id"] = "job_0000000000000000purged"
+    ledger_path.write_text(json.dumps({"dataset": "purged", "entries": {sha: entry}}))
+    params = params_for(
+        bucket, s3_endpoint_url, source=inbox, dataset_name="purged", ledger_path=str(ledger_path)
+    )
+
+    first = ingest(params)
+    lost = next(d for d in first.documents if d.filename == purged)
+    assert lost.outcome == "quarantined"
+    assert (
+        lost.reason == f"FlexOrch no longer knows job {entry['job_id']}; the next run resubmits it"
+    )
+    assert outcomes(first)[kept] == "processed" and first.export is not None
+
+    second = ingest(params)
+    assert second.submitted == 1 and outcomes(second) == {purged: "processed", kept: "skipped"}

@@ -15,6 +15,7 @@ from flexorch_client import (
     RejectedFile,
     SlidingWindowThrottle,
     WaitProgress,
+    WaitResult,
 )
 from flexorch_client.errors import BadRequestError
 from tasks.connection import FlexOrchSettings, build_client
@@ -444,3 +445,38 @@ def test_names_win_over_positions_and_a_partial_answer_is_never_guessed():
     out = match_result(batch, partial)
     assert [d.filename for d, _ in out.accepted] == ["a.pdf"]
     assert [d.filename for d in out.unacknowledged] == ["b.pdf", "c.pdf"]
+
+
+# --- jobs FlexOrch no longer knows ----------------------------------------------------------
+
+
+def test_a_job_flexorch_no_longer_knows_is_lost_now_and_resent_next_run():
+    gone, done = doc("gone.pdf"), doc("done.pdf")
+    ledger = Ledger(dataset="d")
+    ledger.record_batch(
+        BatchOutcome(
+            accepted=[(gone, JobRef(job_id="job_purged")), (done, JobRef(job_id="job_done"))]
+        )
+    )
+    found = classify([gone, done], ledger)
+    lost = ledger.record_wait(
+        WaitResult(
+            jobs={"job_done": Job(job_id="job_done", status="completed")}, missing=["job_purged"]
+        )
+    )
+    assert [e.key for e in lost] == ["gone.pdf"]
+    out = {d.key: d for d in account_for(found, ledger, deferred={}, unrecorded={})}
+    assert out["gone.pdf"].outcome == "quarantined"
+    assert out["gone.pdf"].reason == (
+        "FlexOrch no longer knows job job_purged; the next run resubmits it"
+    )
+    assert out["done.pdf"].outcome == "processed"
+
+    rerun = classify([gone, done], ledger)
+    assert rerun.new == [gone] and rerun.pending == []
+    # deferred in the next run (say, out of credits): it counts as deferred, not lost twice
+    again = {
+        d.key: d
+        for d in account_for(rerun, ledger, deferred={"gone.pdf": "credits"}, unrecorded={})
+    }
+    assert again["gone.pdf"].outcome == "deferred"
