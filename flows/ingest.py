@@ -24,7 +24,7 @@ from tasks.connection import FlexOrchSettings, build_client
 from tasks.connectors import check_connector
 from tasks.datasets import build_dataset, gate_metrics, profile_and_gate
 from tasks.discover import Discovery, discover, plan_batches
-from tasks.documents import BatchOutcome, reprocess_document, submit_batch
+from tasks.documents import BatchOutcome, reprocess_failed, submit_batch
 from tasks.errors import QualityGateError
 from tasks.export import ManifestDocument, check_export_bucket, export_dataset
 from tasks.index import IndexReport, index_dataset
@@ -132,7 +132,7 @@ def _ingest(run: Run, client: FlexOrchClient, account: AccountStatus) -> IngestS
 
     with clock("wait"):
         this_run = {d.sha256 for d in found.seen} - {d.sha256 for d, _ in found.settled}
-        _wait(client, ledger, params, this_run, progress)
+        _wait(run, client, this_run, progress)
         run.counts.failed = sum(e.state == "failed" for e in _entries(ledger, this_run))
         progress.update(75)
 
@@ -217,9 +217,8 @@ def _entries(ledger: Ledger, shas: set[str]) -> list[LedgerEntry]:
 
 
 def _wait(
+    run: Run,
     client: FlexOrchClient,
-    ledger: Ledger,
-    params: IngestParams,
     shas: set[str],
     progress: Progress,
 ) -> None:
@@ -229,6 +228,8 @@ def _wait(
     The first wait moves the progress artifact from 50 to 75 %; the reprocess wait does not,
     so the bar never runs backwards.
     """
+    assert run.ledger is not None
+    ledger, params = run.ledger, run.params
     pending = [e.job_id for e in _entries(ledger, shas) if e.state == "submitted" and e.job_id]
     waited = wait_for_jobs(
         client,
@@ -246,11 +247,14 @@ def _wait(
     ]
     if not params.reprocess_failed or not retry:
         return
-    for entry in retry:
-        ref = reprocess_document(client, entry.document_id or "")
-        ledger.update(entry.sha256, state="submitted", job_id=ref.job_id, reprocessed=True)
-    save_ledger(ledger, params)
-    ids = [e.job_id for e in _entries(ledger, {e.sha256 for e in retry}) if e.job_id]
+    again = reprocess_failed(
+        client, ledger, retry, params.engine, lambda lg: save_ledger(lg, params)
+    )
+    run.counts.reprocessed += len(again.started)
+    logger = get_run_logger()
+    for entry in [*again.refused, *again.deferred]:
+        logger.warning("%s not reprocessed: %s", entry.key, entry.reason)
+    ids = [e.job_id for e in again.started if e.job_id]
     _record_wait(ledger, wait_for_jobs(client, ids, params.wait_timeout_seconds))
     save_ledger(ledger, params)
 

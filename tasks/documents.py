@@ -3,6 +3,7 @@ throttle, with every file either accepted or rejected with its reason."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,13 @@ from flexorch_client.errors import (
     BadRequestError,
     FileTooLargeError,
     InvalidAPIKeyError,
+    NotFoundError,
     QuotaExceededError,
     TrialExpiredError,
     UnsupportedFileError,
 )
 from tasks.errors import RequestRejectedError
+from tasks.ledger import Ledger, LedgerEntry
 from tasks.models import ConnectorSource, Engine, Source, SourceDocument
 from tasks.preflight import account_error
 
@@ -168,6 +171,43 @@ def submit_batch(
     return outcome
 
 
-@task(cache_policy=NO_CACHE)
-def reprocess_document(client: FlexOrchClient, document_id: str) -> JobRef:
-    return client.documents.reprocess(document_id)
+@dataclass
+class ReprocessOutcome:
+    started: list[LedgerEntry] = field(default_factory=list)
+    # still failed, their reason saying why no reprocess was started
+    refused: list[LedgerEntry] = field(default_factory=list)
+    deferred: list[LedgerEntry] = field(default_factory=list)
+
+
+def reprocess_failed(
+    client: FlexOrchClient,
+    ledger: Ledger,
+    failed: list[LedgerEntry],
+    engine: Engine,
+    save: Callable[[Ledger], None],
+) -> ReprocessOutcome:
+    """Start one reprocess per failed document with the run's engine, saving the ledger after
+    each so a crash loses no new job id.
+
+    A document FlexOrch refuses (gone, or a bad request) keeps its failure with the reason
+    added; QUOTA_EXCEEDED would refuse every later one too, so they are left as they are.
+    """
+    out = ReprocessOutcome()
+    config = {"engine": engine}
+    for i, entry in enumerate(failed):
+        try:
+            ref = client.documents.reprocess(entry.document_id or "", pipeline_config=config)
+        except QuotaExceededError:
+            reason = f"{entry.reason}; reprocess not started: FlexOrch answered QUOTA_EXCEEDED"
+            out.deferred = [ledger.update(e.sha256, reason=reason) for e in failed[i:]]
+            save(ledger)
+            return out
+        except (NotFoundError, BadRequestError) as exc:
+            reason = f"{entry.reason}; reprocess refused: {_reason(exc).removeprefix('rejected ')}"
+            out.refused.append(ledger.update(entry.sha256, reason=reason))
+        else:
+            out.started.append(
+                ledger.update(entry.sha256, state="submitted", job_id=ref.job_id, reprocessed=True)
+            )
+        save(ledger)
+    return out

@@ -78,6 +78,7 @@ class IngestSummary(BaseModel):
     rejected: int
     too_large: int
     failed: int
+    reprocessed: int = 0
     processed: int
     quarantined: int
     deferred: int
@@ -105,6 +106,7 @@ class IngestSummary(BaseModel):
             ("rejected", self.rejected),
             ("too large (not uploaded)", self.too_large),
             ("failed", self.failed),
+            ("reprocessed", self.reprocessed),
             ("processed", self.processed),
             ("quarantined (total)", self.quarantined),
             ("deferred", self.deferred),
@@ -214,6 +216,7 @@ def summarise(
         rejected=counts.rejected,
         too_large=counts.too_large,
         failed=counts.failed,
+        reprocessed=counts.reprocessed,
         processed=by_outcome["processed"],
         quarantined=by_outcome["quarantined"],
         deferred=by_outcome["deferred"],

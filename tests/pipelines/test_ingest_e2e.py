@@ -333,6 +333,7 @@ def test_failed_documents_are_reprocessed_once(
     assert corrupt.outcome == "quarantined" and "job failed" in corrupt.reason
     entries = json.loads(ledger_path.read_text())["entries"]
     assert entries[corrupt.sha256]["reprocessed"] is True
+    assert summary.reprocessed >= 1
     # a failed job's credit is refunded, so only completed documents are paid for
     assert credits_used(flexorch_local_url, key) == summary.processed
 

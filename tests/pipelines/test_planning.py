@@ -17,11 +17,11 @@ from flexorch_client import (
     WaitProgress,
     WaitResult,
 )
-from flexorch_client.errors import BadRequestError
+from flexorch_client.errors import BadRequestError, NotFoundError, QuotaExceededError
 from tasks.connection import FlexOrchSettings, build_client
 from tasks.datasets import evaluate_gate, gate_metrics
 from tasks.discover import Discovery, classify, plan_batches
-from tasks.documents import BatchOutcome, match_result, send_batch
+from tasks.documents import BatchOutcome, match_result, reprocess_failed, send_batch
 from tasks.errors import AccountingError, InsufficientCreditsError, RequestRejectedError
 from tasks.export import object_key
 from tasks.jobs import WaitReporter
@@ -480,3 +480,73 @@ def test_a_job_flexorch_no_longer_knows_is_lost_now_and_resent_next_run():
         for d in account_for(rerun, ledger, deferred={"gone.pdf": "credits"}, unrecorded={})
     }
     assert again["gone.pdf"].outcome == "deferred"
+
+
+# --- reprocess once ---------------------------------------------------------------------------
+
+
+class FakeReprocess:
+    def __init__(self, *answers: object) -> None:
+        self.answers = list(answers)
+        self.calls: list[tuple[str, object]] = []
+        self.documents = self
+
+    def reprocess(self, document_id: str, *, pipeline_config: object = None) -> JobRef:
+        self.calls.append((document_id, pipeline_config))
+        answer = self.answers.pop(0)
+        if isinstance(answer, BaseException):
+            raise answer
+        assert isinstance(answer, JobRef)
+        return answer
+
+
+def failed_ledger(*names: str) -> tuple[Ledger, list[LedgerEntry]]:
+    ledger = Ledger(dataset="d")
+    for name in names:
+        ledger.put(
+            LedgerEntry(
+                sha256=f"h-{name}",
+                key=name,
+                filename=name,
+                state="failed",
+                document_id=f"doc_{name}",
+                reason="job failed: OCR failed",
+            )
+        )
+    return ledger, list(ledger.entries.values())
+
+
+def test_reprocess_saves_each_new_job_and_keeps_refused_documents_failed_with_the_reason():
+    ledger, failed = failed_ledger("a", "gone", "b")
+    client = FakeReprocess(
+        JobRef(job_id="job_a2"),
+        NotFoundError("no such document", status_code=404, code="NOT_FOUND"),
+        JobRef(job_id="job_b2"),
+    )
+    saved: list[dict[str, str | None]] = []
+    out = reprocess_failed(
+        client,
+        ledger,
+        failed,
+        "local_ai",
+        lambda lg: saved.append({k: e.job_id for k, e in lg.entries.items()}),
+    )
+    assert client.calls == [(f"doc_{n}", {"engine": "local_ai"}) for n in ("a", "gone", "b")]
+    assert [e.job_id for e in out.started] == ["job_a2", "job_b2"]
+    assert saved[0]["h-a"] == "job_a2" and len(saved) == 3  # a crash after a loses nothing
+    gone = ledger.get("h-gone")
+    assert gone.state == "failed" and not gone.reprocessed
+    assert (
+        gone.reason == "job failed: OCR failed; reprocess refused: 404 NOT_FOUND: no such document"
+    )
+    assert ledger.get("h-b").state == "submitted" and ledger.get("h-b").reprocessed
+
+
+def test_quota_exceeded_leaves_the_rest_unreprocessed():
+    ledger, failed = failed_ledger("a", "b", "c")
+    client = FakeReprocess(JobRef(job_id="job_a2"), QuotaExceededError("out", status_code=429))
+    out = reprocess_failed(client, ledger, failed, "deterministic", lambda _: None)
+    assert len(client.calls) == 2
+    assert [e.key for e in out.started] == ["a"] and [e.key for e in out.deferred] == ["b", "c"]
+    assert all("QUOTA_EXCEEDED" in ledger.get(f"h-{n}").reason for n in "bc")
+    assert ledger.get("h-c").state == "failed"
