@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from flexorch_local import __version__
 from flexorch_local.api.envelope import error_response
+from flexorch_local.api.idempotency import IdempotencyMiddleware
 from flexorch_local.api.middleware import LocalMiddleware
 from flexorch_local.api.routes import (
     advanced,
@@ -110,5 +111,7 @@ def create_app(settings: LocalSettings | None = None, *, start_workers: bool = T
         return {"status": "ok"}
 
     _install_error_handlers(app)
+    # Added first, so it runs inside LocalMiddleware: a replay still gets its request id.
+    app.add_middleware(IdempotencyMiddleware, ctx=ctx)
     app.add_middleware(LocalMiddleware, ctx=ctx)
     return app

@@ -65,6 +65,10 @@ CREATE TABLE IF NOT EXISTS feedback (
 CREATE TABLE IF NOT EXISTS fine_tunes (
     id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, dataset_id TEXT NOT NULL, model TEXT NOT NULL,
     suffix TEXT, status TEXT NOT NULL, detail TEXT, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    tenant_id TEXT NOT NULL, key TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
+    status_code INTEGER, content_type TEXT, body BLOB, created_at REAL NOT NULL,
+    PRIMARY KEY (tenant_id, key));
 CREATE TABLE IF NOT EXISTS audit_events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, tenant_id TEXT, timestamp TEXT NOT NULL,
     event_type TEXT NOT NULL, document_id TEXT, outcome TEXT NOT NULL, detail TEXT);
