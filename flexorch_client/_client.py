@@ -138,7 +138,9 @@ class FlexOrchClient(_Base):
         email, password: log in for a JWT, refresh it before expiry and once after a 401.
         rpm: requests per minute to stay under; 0 disables throttling; when unset
             the limit and its window (`window_seconds`, 60 when the server omits
-            it) are read once from `/usage/rate-limits` before the first request.
+            it) are read once from `/usage/rate-limits` before the first request;
+            if that lookup fails, requests go unthrottled and a later request asks
+            again, at most once per minute.
         throttle: a ready throttle (e.g. one shared between processes) instead of rpm.
         max_retries: retries after the first attempt for transient failures (default 4).
         timeout: seconds per HTTP request (default 30).

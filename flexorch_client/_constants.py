@@ -18,6 +18,9 @@ MAX_BACKOFF_DELAY: Final = 8.0
 MAX_RETRY_AFTER: Final = 120.0
 
 RATE_WINDOW_SECONDS: Final = 60.0
+# After a failed rate-limit lookup, ask again no sooner than this: often enough that a
+# passing outage does not leave the client unthrottled, rarely enough to cost little.
+RATE_LIMITS_RETRY_SECONDS: Final = 60.0
 
 # Refresh a JWT this long before it expires so no request races its expiry.
 TOKEN_REFRESH_MARGIN: Final = 60.0

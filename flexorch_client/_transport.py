@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import httpx
+from pydantic import ValidationError
 
 from ._auth import AuthState
 from ._constants import (
     IDEMPOTENCY_HEADER,
+    RATE_LIMITS_RETRY_SECONDS,
     RATE_WINDOW_SECONDS,
     REQUEST_ID_HEADER,
     STREAM_CHUNK_SIZE,
@@ -118,6 +120,8 @@ class _Policy:
         self.auth = auth
         self.throttle = throttle
         self.learn_pending = learn_rpm and throttle is None
+        self._learn_after = float("-inf")
+        self._learn_warned = False
         self._make_throttle = make_throttle
         self._wall_clock = wall_clock
         self._rng = rng
@@ -245,8 +249,25 @@ class _Policy:
         if isinstance(throttle, AnswerAwareThrottle):
             throttle.answered()
 
+    def should_learn(self) -> bool:
+        return self.learn_pending and self.ctx.clock() >= self._learn_after
+
+    def learn_failed(self, exc: Exception) -> None:
+        # Throttling stays off only until the next try, not for the client's life.
+        self._learn_after = self.ctx.clock() + RATE_LIMITS_RETRY_SECONDS
+        if self._learn_warned:
+            logger.debug("rate-limit lookup failed again: %s", exc)
+            return
+        self._learn_warned = True
+        logger.warning(
+            "could not learn the rate limit (%s); sending unthrottled, asking again in %g s",
+            exc,
+            RATE_LIMITS_RETRY_SECONDS,
+        )
+
     def install_rate_limits(self, data: Any) -> None:
         limits = RateLimits.model_validate(data) if isinstance(data, Mapping) else None
+        self.learn_pending = False
         if limits is not None and not limits.unlimited and limits.rpm:
             reported = limits.window_seconds
             window = reported if reported is not None and reported > 0 else RATE_WINDOW_SECONDS
@@ -292,17 +313,15 @@ class SyncTransport:
             with p.auth.lock:
                 if p.auth.needs_token():
                     self.run(p.auth.renew())
-        if p.learn_pending:
+        if p.should_learn():
             with self._learn_lock:
-                if p.learn_pending:
+                if p.should_learn():
                     # Cleared only once the throttle is in place: until then every
                     # other caller waits on the lock instead of sending unthrottled.
                     try:
                         p.install_rate_limits(self._send(RATE_LIMITS_CALL))
-                    except FlexOrchError as exc:
-                        logger.warning("could not learn the rate limit: %s", exc)
-                    finally:
-                        p.learn_pending = False
+                    except (FlexOrchError, ValidationError) as exc:
+                        p.learn_failed(exc)
 
     def send(self, call: Call) -> Any:
         """Send one call with retries; returns its unwrapped JSON or ExportResult."""
@@ -416,16 +435,14 @@ class AsyncTransport:
         p = self.policy
         if p.auth.needs_token():
             await self._renew()
-        if p.learn_pending:
+        if p.should_learn():
             self._learn_lock = self._learn_lock or asyncio.Lock()
             async with self._learn_lock:
-                if p.learn_pending:
+                if p.should_learn():
                     try:
                         p.install_rate_limits(await self._send(RATE_LIMITS_CALL))
-                    except FlexOrchError as exc:
-                        logger.warning("could not learn the rate limit: %s", exc)
-                    finally:
-                        p.learn_pending = False
+                    except (FlexOrchError, ValidationError) as exc:
+                        p.learn_failed(exc)
 
     async def send(self, call: Call) -> Any:
         """Send one call with retries; returns its unwrapped JSON or ExportResult."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -11,7 +12,13 @@ import httpx
 import pytest
 import respx
 
-from flexorch_client import AnswerAwareThrottle, FlexOrchClient, SlidingWindowThrottle, Throttle
+from flexorch_client import (
+    AnswerAwareThrottle,
+    AsyncFlexOrchClient,
+    FlexOrchClient,
+    SlidingWindowThrottle,
+    Throttle,
+)
 from tests.client._client_helpers import BASE, KEY, FakeTime, error_body, max_in_window
 
 
@@ -256,3 +263,50 @@ def test_rate_limited_response_pauses_the_throttle(
     # other threads would have waited too.
     assert fake_time.sleeps == [9.0]
     assert throttle._paused_until == pytest.approx(1009.0)
+
+
+def _failing_then_learned_lookup(api: respx.MockRouter) -> respx.Route:
+    down = httpx.Response(503, json=error_body("UNAVAILABLE"))
+    learned = httpx.Response(200, json={"data": {"plan": "starter", "limit": 30}})
+    api.get("/usage").respond(200, json={"data": {}})
+    return api.get("/usage/rate-limits").mock(side_effect=[down, down, learned])
+
+
+def test_a_failed_limit_lookup_is_retried_a_minute_later_and_warned_once(
+    api: respx.MockRouter, fake_time: FakeTime, caplog: pytest.LogCaptureFixture
+) -> None:
+    lookups = _failing_then_learned_lookup(api)
+    client = FlexOrchClient(
+        KEY, base_url=BASE, sleep=fake_time.sleep, clock=fake_time.clock, max_retries=0
+    )
+    with caplog.at_level(logging.DEBUG, logger="flexorch_client"):
+        client.usage.get()
+        client.usage.get()
+        assert lookups.call_count == 1 and client.throttle is None  # unthrottled meanwhile
+        fake_time.now += 60
+        client.usage.get()
+        assert lookups.call_count == 2 and client.throttle is None
+        fake_time.now += 59
+        client.usage.get()
+        assert lookups.call_count == 2
+        fake_time.now += 1
+        client.usage.get()
+    assert lookups.call_count == 3
+    assert isinstance(client.throttle, SlidingWindowThrottle) and client.throttle.rpm == 30
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "rate limit" in warnings[0].getMessage()
+
+
+@pytest.mark.anyio
+async def test_async_client_retries_a_failed_limit_lookup_too(
+    api: respx.MockRouter, fake_time: FakeTime
+) -> None:
+    lookups = _failing_then_learned_lookup(api)
+    async with AsyncFlexOrchClient(
+        KEY, base_url=BASE, sleep=fake_time.asleep, clock=fake_time.clock, max_retries=0
+    ) as client:
+        for _ in range(3):
+            await client.usage.get()
+            fake_time.now += 60
+    assert lookups.call_count == 3
+    assert isinstance(client.throttle, SlidingWindowThrottle)
