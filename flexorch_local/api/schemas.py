@@ -30,7 +30,8 @@ class FeedbackRequest(BaseModel):
 
 
 class ReprocessRequest(BaseModel):
-    pipeline_config: dict[str, Any] | None = None
+    # A JSON string too: that is how the upload form field carries the same object.
+    pipeline_config: dict[str, Any] | str | None = None
 
 
 class DatasetCreate(BaseModel):

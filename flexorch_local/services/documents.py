@@ -194,7 +194,7 @@ def load(ctx: Context, tenant_id: str, document_id: str) -> dict[str, Any]:
 
 
 def reprocess(
-    ctx: Context, tenant: Tenant, document_id: str, pipeline_config: dict[str, Any] | None
+    ctx: Context, tenant: Tenant, document_id: str, pipeline_config: str | dict[str, Any] | None
 ) -> dict[str, Any]:
     doc = load(ctx, tenant.id, document_id)
     if not doc["blob"] or not ctx.blobs.exists(doc["blob"]):
