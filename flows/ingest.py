@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
+import time
 import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -48,7 +49,6 @@ from tasks.summary import (
     summarise,
 )
 
-QUOTA_REASON = "deferred: FlexOrch answered QUOTA_EXCEEDED before this batch was accepted"
 UNACKNOWLEDGED_REASON = "FlexOrch's upload answer named no job for this file; a rerun resends it"
 
 
@@ -195,8 +195,10 @@ def _submit(
     """Send batch after batch, writing the ledger after each so a crash loses no job id."""
     assert run.ledger is not None
     params = run.params
+    # A long Retry-After is worth waiting out only while the run's deadline allows it.
+    deadline = time.monotonic() + params.wait_timeout_seconds
     for i, batch in enumerate(batches, start=1):
-        outcome = submit_batch(client, batch, params.source, params.locale, params.engine)
+        outcome = submit_batch(client, batch, params.source, params.locale, params.engine, deadline)
         run.ledger.record_batch(outcome)
         save_ledger(run.ledger, params)
         run.counts.submitted += len(batch) - len(outcome.not_sent)
@@ -204,10 +206,12 @@ def _submit(
         run.counts.flexorch_duplicates += sum(ref.is_duplicate for _, ref in outcome.accepted)
         run.unrecorded |= {d.key: UNACKNOWLEDGED_REASON for d in outcome.unacknowledged}
         if outcome.not_sent:
-            # Out of credits at FlexOrch: every later batch would be refused the same way.
+            # Out of credits or of time at FlexOrch: every later batch would meet the same.
             stopped = [*outcome.not_sent, *(d for b in batches[i:] for d in b)]
-            run.deferred |= {d.key: QUOTA_REASON for d in stopped}
-            get_run_logger().warning("QUOTA_EXCEEDED: deferring %d document(s)", len(stopped))
+            run.deferred |= {d.key: outcome.not_sent_reason for d in stopped}
+            get_run_logger().warning(
+                "Deferring %d document(s): %s", len(stopped), outcome.not_sent_reason
+            )
             return
         progress.update(50 * i / len(batches))
 

@@ -3,6 +3,7 @@ throttle, with every file either accepted or rejected with its reason."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from flexorch_client.errors import (
     InvalidAPIKeyError,
     NotFoundError,
     QuotaExceededError,
+    RateLimitExceededError,
     TrialExpiredError,
     UnsupportedFileError,
 )
@@ -33,12 +35,17 @@ FILE_CODES = frozenset(
 )
 
 
+QUOTA_REASON = "deferred: FlexOrch answered QUOTA_EXCEEDED before this batch was accepted"
+
+
 @dataclass
 class BatchOutcome:
     accepted: list[tuple[SourceDocument, JobRef]] = field(default_factory=list)
     rejected: list[tuple[SourceDocument, str]] = field(default_factory=list)
-    # credits ran out at FlexOrch (QUOTA_EXCEEDED): nothing of these was accepted
+    # FlexOrch accepted nothing of these (out of credits, or rate limited past the deadline);
+    # every later batch would meet the same answer
     not_sent: list[SourceDocument] = field(default_factory=list)
+    not_sent_reason: str = ""
     # sent, but the answer named neither a job nor a rejection for them
     unacknowledged: list[SourceDocument] = field(default_factory=list)
 
@@ -46,8 +53,23 @@ class BatchOutcome:
         self.accepted += other.accepted
         self.rejected += other.rejected
         self.not_sent += other.not_sent
+        self.not_sent_reason = self.not_sent_reason or other.not_sent_reason
         self.unacknowledged += other.unacknowledged
         return self
+
+
+@dataclass
+class Patience:
+    """How long submit may pause for a Retry-After longer than the client waits out itself:
+    once per request, and only while the pause ends before `deadline` (on `clock`)."""
+
+    deadline: float
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    log: Callable[[str], None] = lambda _: None
+
+    def affords(self, seconds: float) -> bool:
+        return self.clock() + seconds <= self.deadline
 
 
 def match_result(batch: list[SourceDocument], result: ProcessResult) -> BatchOutcome:
@@ -114,17 +136,48 @@ def _send(
     return client.documents.process(files, locale=locale, pipeline_config=config)
 
 
+def _send_patiently(
+    client: FlexOrchClient,
+    batch: list[SourceDocument],
+    source: Source,
+    locale: str,
+    engine: Engine,
+    patience: Patience | None,
+) -> ProcessResult:
+    try:
+        return _send(client, batch, source, locale, engine)
+    except RateLimitExceededError as exc:
+        wait = exc.retry_after
+        if patience is None or wait is None or not patience.affords(wait):
+            raise
+        patience.log(
+            f"FlexOrch answered RATE_LIMIT_EXCEEDED asking for {wait:.0f}s, more than the client "
+            f"waits out: pausing once, then sending the batch of {len(batch)} again"
+        )
+        patience.sleep(wait)
+        return _send(client, batch, source, locale, engine)
+
+
 def send_batch(
     client: FlexOrchClient,
     batch: list[SourceDocument],
     source: Source,
     locale: str,
     engine: Engine,
+    patience: Patience | None = None,
 ) -> BatchOutcome:
     try:
-        return match_result(batch, _send(client, batch, source, locale, engine))
+        return match_result(batch, _send_patiently(client, batch, source, locale, engine, patience))
     except QuotaExceededError:
-        return BatchOutcome(not_sent=list(batch))
+        return BatchOutcome(not_sent=list(batch), not_sent_reason=QUOTA_REASON)
+    except RateLimitExceededError as exc:
+        after = (
+            "no wait given" if exc.retry_after is None else f"retry after {exc.retry_after:.0f}s"
+        )
+        reason = (
+            f"deferred: FlexOrch answered RATE_LIMIT_EXCEEDED ({after}) past the run's deadline"
+        )
+        return BatchOutcome(not_sent=list(batch), not_sent_reason=reason)
     except (InvalidAPIKeyError, TrialExpiredError) as exc:
         # About the account, not the files: end the run and record nothing against them.
         raise account_error(exc) from None
@@ -143,7 +196,7 @@ def send_batch(
             return BatchOutcome(rejected=[(batch[0], _reason(exc))])
     out = BatchOutcome()
     for doc in batch:
-        out.merge(send_batch(client, [doc], source, locale, engine))
+        out.merge(send_batch(client, [doc], source, locale, engine, patience))
     return out
 
 
@@ -154,11 +207,16 @@ def submit_batch(
     source: Source,
     locale: str,
     engine: Engine,
+    deadline: float | None = None,
 ) -> BatchOutcome:
     """One upload request (no Prefect retries: the client retries transport errors, and a
-    blind resend after an unseen success would upload twice)."""
-    outcome = send_batch(client, batch, source, locale, engine)
-    get_run_logger().info(
+    blind resend after an unseen success would upload twice).
+
+    `deadline` (time.monotonic) bounds a pause for a long Retry-After; None: no pause."""
+    logger = get_run_logger()
+    patience = None if deadline is None else Patience(deadline, log=logger.warning)
+    outcome = send_batch(client, batch, source, locale, engine, patience)
+    logger.info(
         "Batch of %d: %d accepted (%d already known to FlexOrch), %d rejected, %d not sent, "
         "%d unacknowledged",
         len(batch),

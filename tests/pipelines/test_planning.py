@@ -17,11 +17,22 @@ from flexorch_client import (
     WaitProgress,
     WaitResult,
 )
-from flexorch_client.errors import BadRequestError, NotFoundError, QuotaExceededError
+from flexorch_client.errors import (
+    BadRequestError,
+    NotFoundError,
+    QuotaExceededError,
+    RateLimitExceededError,
+)
 from tasks.connection import FlexOrchSettings, build_client
 from tasks.datasets import evaluate_gate, gate_metrics
 from tasks.discover import Discovery, classify, plan_batches
-from tasks.documents import BatchOutcome, match_result, reprocess_failed, send_batch
+from tasks.documents import (
+    BatchOutcome,
+    Patience,
+    match_result,
+    reprocess_failed,
+    send_batch,
+)
 from tasks.errors import AccountingError, InsufficientCreditsError, RequestRejectedError
 from tasks.export import object_key
 from tasks.jobs import WaitReporter
@@ -29,6 +40,7 @@ from tasks.ledger import Ledger, LedgerEntry
 from tasks.models import ExportTarget, LocalSource, QualityGate, SourceDocument
 from tasks.preflight import MB, check_sizes, max_file_bytes, plan_credits
 from tasks.summary import account_for
+from tests.client._client_helpers import FakeTime
 
 
 def doc(name: str, *, sha: str | None = None, size: int = 100, key: str | None = None):
@@ -550,3 +562,38 @@ def test_quota_exceeded_leaves_the_rest_unreprocessed():
     assert [e.key for e in out.started] == ["a"] and [e.key for e in out.deferred] == ["b", "c"]
     assert all("QUOTA_EXCEEDED" in ledger.get(f"h-{n}").reason for n in "bc")
     assert ledger.get("h-c").state == "failed"
+
+
+# --- a long Retry-After -----------------------------------------------------------------------
+
+
+def rate_limited(after: float | None) -> RateLimitExceededError:
+    return RateLimitExceededError("slow down", status_code=429, retry_after=after)
+
+
+def test_a_long_retry_after_is_waited_out_once_then_the_batch_is_sent_again():
+    time, logged = FakeTime(), []
+    patience = Patience(time.now + 600, clock=time.clock, sleep=time.sleep, log=logged.append)
+    client = FakeUploads(rate_limited(300.0), all_accepted)
+    out = send_batch(client, [doc("a.pdf")], LOCAL, "und", "deterministic", patience)
+    assert time.sleeps == [300.0] and len(client.sent) == 2
+    assert [d.filename for d, _ in out.accepted] == ["a.pdf"]
+    assert "300s" in logged[0]
+
+
+@pytest.mark.parametrize(
+    ("answers", "slept", "why"),
+    [
+        ([rate_limited(900.0)], [], "retry after 900s"),  # past the deadline: no pause
+        ([rate_limited(300.0), rate_limited(300.0)], [300.0], "retry after 300s"),  # once only
+        ([rate_limited(None)], [], "no wait given"),
+    ],
+)
+def test_a_retry_after_past_the_deadline_defers_the_batch_with_the_reason(answers, slept, why):
+    time = FakeTime()
+    patience = Patience(time.now + 600, clock=time.clock, sleep=time.sleep)
+    batch = [doc("a.pdf"), doc("b.pdf")]
+    out = send_batch(FakeUploads(*answers), batch, LOCAL, "und", "deterministic", patience)
+    assert time.sleeps == slept
+    assert out.not_sent == batch and out.accepted == [] and out.rejected == []
+    assert "RATE_LIMIT_EXCEEDED" in out.not_sent_reason and why in out.not_sent_reason
