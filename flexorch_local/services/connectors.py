@@ -161,12 +161,15 @@ def test(ctx: Context, tenant_id: str, connector_id: str) -> dict[str, Any]:
 
 def fetch(
     ctx: Context, tenant_id: str, connector_id: str, keys: list[str], max_bytes: int
-) -> list[IncomingFile]:
-    """Download the named objects; one over the plan limit is marked, never read whole."""
+) -> tuple[list[IncomingFile], list[dict[str, str]]]:
+    """Download the named objects; one over the plan limit is marked, never read whole.
+
+    An object that cannot be read is rejected by itself, so one bad key does not sink the
+    others the caller named."""
     row = load(ctx, tenant_id, connector_id)
     _require_s3(row)
     client, config = _s3(ctx, row)
-    files = []
+    files, rejected = [], []
     for key in keys:
         try:
             head = client.head_object(Bucket=config["bucket"], Key=key)
@@ -177,13 +180,16 @@ def fetch(
                 else client.get_object(Bucket=config["bucket"], Key=key)["Body"].read()
             )
         except ClientError as exc:
-            raise ApiError(404, "NOT_FOUND", f"object {key} not readable: {exc}") from exc
+            rejected.append(documents.reject(key, "NOT_FOUND", f"object not readable: {exc}"))
+            continue
         except BotoCoreError as exc:
-            raise ApiError(502, "CONNECTOR_UNAVAILABLE", f"cannot reach the bucket: {exc}") from exc
+            reason = f"cannot reach the bucket: {exc}"
+            rejected.append(documents.reject(key, "CONNECTOR_UNAVAILABLE", reason))
+            continue
         # Named by the whole key: the caller matches the answer's entries to the keys it sent.
         files.append(IncomingFile(key, data, size, too_large=size > max_bytes))
     ctx.db.update("connectors", connector_id, {"last_used_at": now_iso()})
-    return files
+    return files, rejected
 
 
 def ingest(
@@ -194,7 +200,7 @@ def ingest(
     locale: str,
     pipeline_config: str | dict[str, Any] | None,
 ) -> dict[str, Any]:
-    files = fetch(ctx, tenant.id, connector_id, keys, tenant.plan.max_file_bytes)
+    files, unreadable = fetch(ctx, tenant.id, connector_id, keys, tenant.plan.max_file_bytes)
     return documents.accept_files(
         ctx,
         tenant,
@@ -202,6 +208,7 @@ def ingest(
         locale=locale,
         pipeline_config=pipeline_config,
         source=f"connector:{connector_id}",
+        rejected=unreadable,
     )
 
 

@@ -16,7 +16,13 @@ from flexorch_local.services.accounts import Tenant
 from flexorch_local.services.context import Context
 from flexorch_local.storage import new_id, now_iso
 
-REJECT_STATUS = {"FILE_TOO_LARGE": 413, "UNSUPPORTED_FILE": 415, "EMPTY_FILE": 400}
+REJECT_STATUS = {
+    "FILE_TOO_LARGE": 413,
+    "UNSUPPORTED_FILE": 415,
+    "EMPTY_FILE": 400,
+    "NOT_FOUND": 404,
+    "CONNECTOR_UNAVAILABLE": 502,
+}
 
 
 @dataclass
@@ -43,19 +49,19 @@ def parse_pipeline_config(raw: str | dict[str, Any] | None) -> tuple[str, int]:
     return engine, ENGINE_COSTS[engine]
 
 
-def _reject(filename: str, code: str, error: str) -> dict[str, str]:
+def reject(filename: str, code: str, error: str) -> dict[str, str]:
     return {"filename": filename, "code": code, "error": error}
 
 
 def _check(tenant: Tenant, f: IncomingFile) -> dict[str, str] | None:
     if f.too_large:
         limit_mb = tenant.plan.max_file_bytes // (1024 * 1024)
-        return _reject(f.filename, "FILE_TOO_LARGE", f"over the {limit_mb} MB limit of the plan")
+        return reject(f.filename, "FILE_TOO_LARGE", f"over the {limit_mb} MB limit of the plan")
     if f.size == 0:
-        return _reject(f.filename, "EMPTY_FILE", "the file is empty")
+        return reject(f.filename, "EMPTY_FILE", "the file is empty")
     if processing.detect_file_type(f.filename, f.data[:64]) is None:
         ext = PurePosixPath(f.filename).suffix.lower() or "(none)"
-        return _reject(f.filename, "UNSUPPORTED_FILE", f"file type {ext} is not accepted")
+        return reject(f.filename, "UNSUPPORTED_FILE", f"file type {ext} is not accepted")
     return None
 
 
@@ -89,11 +95,13 @@ def accept_files(
     locale: str = "und",
     pipeline_config: str | dict[str, Any] | None = None,
     source: str = "upload",
+    rejected: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    if not files:
+    """`rejected`: files already refused before they could be read (connector objects)."""
+    rejected = list(rejected or [])
+    if not files and not rejected:
         raise bad_request("send at least one file in the multipart field 'files'", "MISSING_INPUT")
     engine, cost = parse_pipeline_config(pipeline_config)
-    rejected: list[dict[str, str]] = []
     fresh: dict[str, IncomingFile] = {}
     # Per accepted file, in the order sent: its name, its digest, and the earlier job it
     # duplicates; None marks the first copy of new content, which gets a new job.

@@ -158,3 +158,23 @@ def test_webhook_delete(api: httpx.Client) -> None:
     assert data(api.delete(f"/webhooks/{hook['id']}"))["deleted"] is True
     assert api.get(f"/webhooks/{hook['id']}").status_code == 200  # kept, inactive
     assert hook["id"] not in {w["id"] for w in data(api.get("/webhooks"))["items"]}
+
+
+def test_connector_ingest_rejects_an_unreadable_key_and_accepts_the_rest(
+    api: httpx.Client, s3_endpoint: str, bucket: str
+) -> None:
+    con = _connector(api, s3_endpoint, bucket)
+    keys = ["in/missing.pdf", "in/purchase_order_PO-55120.html"]
+    answer = api.post(
+        "/data-process/async", json={"source": {"connector_id": con["id"], "keys": keys}}
+    )
+    body = data(answer)
+    assert answer.status_code == 202 and len(body["jobs"]) == 1
+    assert body["jobs"][0]["filename"] == "in/purchase_order_PO-55120.html"
+    [rejected] = body["rejected"]
+    assert rejected["filename"] == "in/missing.pdf" and rejected["code"] == "NOT_FOUND"
+    assert rejected["error"]
+    every = api.post("/data-process/async", json={"source": {
+        "connector_id": con["id"], "keys": ["in/nope-1.pdf", "in/nope-2.pdf"]}})  # fmt: skip
+    assert every.status_code == 404 and error_code(every) == "NOT_FOUND"
+    assert "in/nope-1.pdf" in every.json()["error"]["message"]
