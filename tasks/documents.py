@@ -24,7 +24,7 @@ from flexorch_client.errors import (
     TrialExpiredError,
     UnsupportedFileError,
 )
-from tasks.errors import RequestRejectedError
+from tasks.errors import ConnectorError, RequestRejectedError
 from tasks.ledger import Ledger, LedgerEntry
 from tasks.models import ConnectorSource, Engine, Source, SourceDocument
 from tasks.preflight import account_error
@@ -158,6 +158,16 @@ def _send_patiently(
         return _send(client, batch, source, locale, engine)
 
 
+def _connector_still_there(client: FlexOrchClient, connector_id: str, exc: NotFoundError) -> None:
+    try:
+        client.connectors.get(connector_id)
+    except NotFoundError:
+        raise ConnectorError(
+            f"FlexOrch no longer knows connector {connector_id} (404 {exc.code or ''}: "
+            f"{exc.message}); nothing of this batch was recorded, so a rerun sends it again."
+        ) from None
+
+
 def send_batch(
     client: FlexOrchClient,
     batch: list[SourceDocument],
@@ -181,6 +191,18 @@ def send_batch(
     except (InvalidAPIKeyError, TrialExpiredError) as exc:
         # About the account, not the files: end the run and record nothing against them.
         raise account_error(exc) from None
+    except NotFoundError as exc:
+        # A connector request names keys and a connector; an upload names nothing that can
+        # be missing, so there the URL itself is wrong.
+        if not isinstance(source, ConnectorSource):
+            raise RequestRejectedError(
+                f"FlexOrch answered 404 {exc.code or ''} to an upload: {exc.message} (request id "
+                f"{exc.request_id}); check FLEXORCH_BASE_URL. Nothing of this batch was recorded."
+            ) from None
+        _connector_still_there(client, source.connector_id, exc)
+        # A key gone from the bucket since discover: find it by sending its batch-mates alone.
+        if len(batch) == 1:
+            return BatchOutcome(rejected=[(batch[0], _reason(exc))])
     except (FileTooLargeError, UnsupportedFileError, BadRequestError) as exc:
         if not is_about_a_file(exc):
             # About the request itself (a field, the config, the client): every file would be

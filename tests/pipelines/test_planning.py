@@ -33,11 +33,22 @@ from tasks.documents import (
     reprocess_failed,
     send_batch,
 )
-from tasks.errors import AccountingError, InsufficientCreditsError, RequestRejectedError
+from tasks.errors import (
+    AccountingError,
+    ConnectorError,
+    InsufficientCreditsError,
+    RequestRejectedError,
+)
 from tasks.export import object_key
 from tasks.jobs import WaitReporter
 from tasks.ledger import Ledger, LedgerEntry
-from tasks.models import ExportTarget, LocalSource, QualityGate, SourceDocument
+from tasks.models import (
+    ConnectorSource,
+    ExportTarget,
+    LocalSource,
+    QualityGate,
+    SourceDocument,
+)
 from tasks.preflight import MB, check_sizes, max_file_bytes, plan_credits
 from tasks.summary import account_for
 from tests.client._client_helpers import FakeTime
@@ -361,10 +372,15 @@ class FakeUploads:
     """Stands in for the client: each upload call takes the next answer (a result or an
     exception, or a callable of the files sent) and records what was sent."""
 
-    def __init__(self, *answers: object) -> None:
+    def __init__(self, *answers: object, connector_gone: bool = False) -> None:
         self.answers = list(answers)
         self.sent: list[list[str]] = []
-        self.documents = self
+        self.documents = self.connectors = self
+        self.connector_gone = connector_gone
+
+    def get(self, connector_id: str) -> None:
+        if self.connector_gone:
+            raise NotFoundError(f"no connector {connector_id}", status_code=404, code="NOT_FOUND")
 
     def process(self, files, **_: object) -> ProcessResult:
         self.sent.append([f.filename for f in files])
@@ -597,3 +613,45 @@ def test_a_retry_after_past_the_deadline_defers_the_batch_with_the_reason(answer
     assert time.sleeps == slept
     assert out.not_sent == batch and out.accepted == [] and out.rejected == []
     assert "RATE_LIMIT_EXCEEDED" in out.not_sent_reason and why in out.not_sent_reason
+
+
+# --- connector keys FlexOrch cannot find ------------------------------------------------------
+
+CONNECTOR = ConnectorSource(connector_id="con_1", bucket="inbox")
+
+
+def key_doc(key: str) -> SourceDocument:
+    return doc(key.rsplit("/", 1)[-1], key=key).model_copy(update={"connector_key": key})
+
+
+def key_missing(keys: list[str]) -> ProcessResult:
+    if "docs/gone.pdf" in keys:
+        raise NotFoundError("key docs/gone.pdf not found", status_code=404, code="NOT_FOUND")
+    return ProcessResult(jobs=[JobRef(job_id=f"job_{k}", filename=k.rsplit("/")[-1]) for k in keys])
+
+
+def test_a_404_for_a_connector_request_finds_the_missing_key_and_quarantines_only_it():
+    batch = [key_doc("docs/ok.pdf"), key_doc("docs/gone.pdf")]
+    client = FakeUploads(key_missing, key_missing, key_missing)
+    out = send_batch(client, batch, CONNECTOR, "und", "deterministic")
+    assert client.sent == [["docs/ok.pdf", "docs/gone.pdf"], ["docs/ok.pdf"], ["docs/gone.pdf"]]
+    assert [d.key for d, _ in out.accepted] == ["docs/ok.pdf"]
+    assert out.rejected == [(batch[1], "rejected 404 NOT_FOUND: key docs/gone.pdf not found")]
+
+
+def test_a_404_because_the_connector_is_gone_ends_the_run_recording_nothing():
+    batch = [key_doc("docs/ok.pdf"), key_doc("docs/gone.pdf")]
+    client = FakeUploads(key_missing, connector_gone=True)
+    with pytest.raises(ConnectorError, match="no longer knows connector con_1"):
+        send_batch(client, batch, CONNECTOR, "und", "deterministic")
+
+
+def test_missing_keys_listed_in_rejected_are_matched_by_key():
+    batch = [key_doc("a/x.pdf"), key_doc("b/y.pdf")]
+    result = ProcessResult(
+        jobs=[JobRef(job_id="job_x", filename="x.pdf")],
+        rejected=[RejectedFile(filename="b/y.pdf", code="NOT_FOUND", reason="no such key")],
+    )
+    out = match_result(batch, result)
+    assert [d.key for d, _ in out.accepted] == ["a/x.pdf"]
+    assert out.rejected == [(batch[1], "rejected NOT_FOUND: no such key")]
