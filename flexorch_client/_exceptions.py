@@ -167,10 +167,56 @@ def error_class(status_code: int, code: str | None) -> type[APIStatusError]:
     return _BY_STATUS.get(status_code, APIStatusError)
 
 
+REDACTED = "***"
+_SECRET_NAME_PARTS = ("api_key", "apikey", "password", "passwd", "secret", "token")
+
+
+def is_secret_name(name: object) -> bool:
+    """Whether a field named so holds a credential (api_key, refresh_token, ...)."""
+    if not isinstance(name, str):
+        return False
+    lowered = name.lower().replace("-", "_")
+    return any(part in lowered for part in _SECRET_NAME_PARTS)
+
+
+def scrub(value: Any) -> Any:
+    """A copy of decoded JSON with the values of credential-named fields replaced.
+
+    Validation errors (FastAPI 422 `detail`) echo the request: either whole objects
+    under `input`, or one field's raw value as `input` with the field named last in `loc`.
+    """
+    if isinstance(value, Mapping):
+        loc = value.get("loc")
+        names_secret = isinstance(loc, list | tuple) and bool(loc) and is_secret_name(loc[-1])
+        return {
+            k: REDACTED if is_secret_name(k) or (names_secret and k == "input") else scrub(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [scrub(v) for v in value]
+    return value
+
+
+def secret_values(value: Any) -> set[str]:
+    """The string values of credential-named fields anywhere in a request body."""
+    found: set[str] = set()
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if is_secret_name(k) and isinstance(v, str):
+                found.add(v)
+            else:
+                found |= secret_values(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            found |= secret_values(v)
+    return found
+
+
 def error_fields(body: Any) -> tuple[str | None, str | None, Mapping[str, Any]]:
-    """Extract (code, message, error-object) from any error body shape."""
+    """Extract (code, message, error-object) from any error body shape, credentials scrubbed."""
     if not isinstance(body, Mapping):
         return None, None, {}
+    body = scrub(body)
     err = body.get("error")
     if isinstance(err, Mapping):
         code = err.get("code")

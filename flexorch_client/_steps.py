@@ -31,12 +31,14 @@ class Call:
 
     method: str
     path: str
-    params: Mapping[str, Any] | None = None
-    json: Any = None
-    files: Sequence[UploadFile] = ()
-    data: Mapping[str, str] | None = None
-    destination: Destination | None = None
-    authenticated: bool = True
+    # Bodies carry secrets (LLM keys, webhook secrets, passwords, refresh tokens) and
+    # a Call ends up in logs and tracebacks, so its repr names only the endpoint.
+    params: Mapping[str, Any] | None = field(default=None, repr=False)
+    json: Any = field(default=None, repr=False)
+    files: Sequence[UploadFile] = field(default=(), repr=False)
+    data: Mapping[str, str] | None = field(default=None, repr=False)
+    destination: Destination | None = field(default=None, repr=False)
+    authenticated: bool = field(default=True, repr=False)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from ._exceptions import (
     RateLimitExceededError,
     error_class,
     error_fields,
+    secret_values,
 )
 from ._retry import parse_retry_after, retry_delay
 from ._steps import Call, Destination, Op, OpContext, Pause
@@ -136,8 +137,14 @@ class _Policy:
         with self._stats_lock:
             return RequestStats(self._requests, self._retries, self._rate_limited)
 
-    def redact(self, text: str) -> str:
-        for secret in self.auth.secrets():
+    def redact(self, text: str, call: Call | None = None) -> str:
+        secrets = set(self.auth.secrets())
+        if call is not None:
+            # A server may echo a credential the request carried in any wording, not
+            # only under its field name; short values would blank out ordinary words.
+            sent = secret_values(call.json) | secret_values(call.data)
+            secrets |= {v for v in sent if len(v) >= 4}
+        for secret in sorted(secrets, key=len, reverse=True):
             text = text.replace(secret, "***")
         return text
 
@@ -174,7 +181,7 @@ class _Policy:
         cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
         return cls(self.redact(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__))
 
-    def status_error(self, response: httpx.Response) -> APIStatusError:
+    def status_error(self, response: httpx.Response, call: Call | None = None) -> APIStatusError:
         try:
             body: Any = response.json()
         except ValueError:
@@ -183,14 +190,14 @@ class _Policy:
         if message is None:
             message = response.reason_phrase or f"HTTP {response.status_code}"
         return error_class(response.status_code, code)(
-            self.redact(message),
+            self.redact(message, call),
             status_code=response.status_code,
             code=code,
             request_id=response.headers.get(REQUEST_ID_HEADER),
             retry_after=parse_retry_after(response.headers, body, now=self._wall_clock),
         )
 
-    def unwrap(self, response: httpx.Response) -> Any:
+    def unwrap(self, response: httpx.Response, call: Call | None = None) -> Any:
         """The result inside `{data}` / `{status, data, error}`, or a bare body as is."""
         if not response.content:
             return None
@@ -202,7 +209,7 @@ class _Policy:
             if body.get("status") == "error" or (body.get("error") and body["data"] is None):
                 code, message, _ = error_fields(body)
                 raise error_class(response.status_code, code)(
-                    self.redact(message or "error envelope in a success response"),
+                    self.redact(message or "error envelope in a success response", call),
                     status_code=response.status_code,
                     code=code,
                     request_id=response.headers.get(REQUEST_ID_HEADER),
@@ -350,9 +357,9 @@ class SyncTransport:
                         if call.destination is not None:
                             return self._download(response, call.destination)
                         response.read()
-                        return p.unwrap(response)
+                        return p.unwrap(response, call)
                     response.read()
-                    error = p.status_error(response)
+                    error = p.status_error(response, call)
                 except httpx.TransportError as exc:
                     error = p.connection_error(exc)
                 finally:
@@ -469,9 +476,9 @@ class AsyncTransport:
                         if call.destination is not None:
                             return await self._download(response, call.destination)
                         await response.aread()
-                        return p.unwrap(response)
+                        return p.unwrap(response, call)
                     await response.aread()
-                    error = p.status_error(response)
+                    error = p.status_error(response, call)
                 except httpx.TransportError as exc:
                     error = p.connection_error(exc)
                 finally:

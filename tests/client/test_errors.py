@@ -9,6 +9,8 @@ import pytest
 import respx
 
 from flexorch_client import FlexOrchClient
+from flexorch_client._exceptions import scrub
+from flexorch_client._steps import Call
 from flexorch_client.errors import (
     APIConnectionError,
     APIStatusError,
@@ -136,3 +138,100 @@ def test_exception_text_never_contains_the_key(
         make_client().usage.get()
     for text in (str(info.value), repr(info.value), info.value.message):
         assert KEY not in text
+
+
+LLM_KEY = "sk-live-0123456789abcdef"
+
+
+def _fastapi_422(*detail: dict[str, object]) -> dict[str, object]:
+    return {"detail": list(detail)}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A model-level error echoes the whole request body as `input`.
+        _fastapi_422(
+            {
+                "type": "value_error",
+                "loc": ["body"],
+                "msg": "Value error, unknown provider",
+                "input": {"provider": "nope", "model": "m", "api_key": LLM_KEY},
+            }
+        ),
+        # A field-level error echoes the field's raw value, named only by `loc`.
+        _fastapi_422(
+            {
+                "type": "string_too_long",
+                "loc": ["body", "api_key"],
+                "msg": "String should have at most 8 characters",
+                "input": LLM_KEY,
+                "ctx": {"max_length": 8},
+            }
+        ),
+        # An error whose wording quotes the value outright.
+        {"error": {"code": "VALIDATION_ERROR", "message": f"key {LLM_KEY} was rejected"}},
+    ],
+)
+def test_a_422_echoing_an_llm_key_does_not_leak_it(
+    api: respx.MockRouter, make_client: Callable[..., FlexOrchClient], body: dict[str, object]
+) -> None:
+    api.post("/settings/llm-config").respond(422, json=body)
+    with pytest.raises(BadRequestError) as info:
+        make_client().settings.llm_config("openai", "gpt-4o", LLM_KEY)
+    texts = (str(info.value), repr(info.value), info.value.message, str(info.value.args))
+    for text in texts:
+        assert LLM_KEY not in text and "***" in text
+
+
+def test_a_422_keeps_what_is_not_a_credential(
+    api: respx.MockRouter, make_client: Callable[..., FlexOrchClient]
+) -> None:
+    api.post("/settings/llm-config").respond(
+        422,
+        json=_fastapi_422(
+            {
+                "type": "value_error",
+                "loc": ["body", "provider"],
+                "msg": "Value error, unknown provider",
+                "input": "nope",
+            }
+        ),
+    )
+    with pytest.raises(BadRequestError) as info:
+        make_client().settings.llm_config("nope", "gpt-4o", LLM_KEY)
+    assert "unknown provider" in str(info.value) and "'nope'" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "api_key",
+        "password",
+        "secret",
+        "token",
+        "refresh_token",
+        "aws_secret_access_key",
+        "secret_access_key",
+        "webhook_secret",
+        "X-API-KEY",
+    ],
+)
+def test_credential_named_fields_are_scrubbed_wherever_they_nest(name: str) -> None:
+    body = {"detail": [{"loc": ["body"], "input": {"config": [{name: "hunter22", "n": 1}]}}]}
+    assert scrub(body) == {
+        "detail": [{"loc": ["body"], "input": {"config": [{name: "***", "n": 1}]}}]
+    }
+
+
+def test_a_call_repr_shows_the_endpoint_only() -> None:
+    call = Call(
+        "POST",
+        "/auth/refresh",
+        params={"q": "x"},
+        json={"refresh_token": "rt-secret-value", "password": "hunter22"},
+        data={"webhook_secret": "whsec-value"},
+    )
+    text = repr(call)
+    assert text == "Call(method='POST', path='/auth/refresh')"
+    assert "rt-secret-value" not in str(call)
