@@ -108,6 +108,8 @@ def _ingest(run: Run, client: FlexOrchClient, account: AccountStatus) -> IngestS
         with clock("discover"):
             run.ledger = ledger = load_ledger(params)
             run.found = found = discover(params.source, ledger, Path(staging))
+            if ledger.note_objects(found.seen) and not params.dry_run:
+                save_ledger(ledger, params)
             sizes = screen_file_sizes(account, found.new)
             if sizes.too_large:
                 # Recorded as FlexOrch's own FILE_TOO_LARGE would be, so the summary accounts

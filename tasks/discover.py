@@ -103,15 +103,27 @@ def _list_local(source: LocalSource) -> Iterator[SourceDocument]:
         )
 
 
-def _s3_keys(s3: Any, bucket: str, prefix: str) -> Iterator[str]:
+@dataclass(frozen=True)
+class S3Object:
+    key: str
+    etag: str
+    size: int
+
+
+def _s3_objects(s3: Any, bucket: str, prefix: str) -> Iterator[S3Object]:
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
             if not obj["Key"].endswith("/"):
-                yield obj["Key"]
+                yield S3Object(obj["Key"], str(obj.get("ETag", "")).strip('"'), int(obj["Size"]))
 
 
-def _stage_s3(s3: Any, bucket: str, key: str, staging: Path) -> SourceDocument:
+def _s3_keys(s3: Any, bucket: str, prefix: str) -> Iterator[str]:
+    return (o.key for o in _s3_objects(s3, bucket, prefix))
+
+
+def _stage_s3(s3: Any, bucket: str, obj: S3Object, staging: Path) -> SourceDocument:
     """Download once to a staging file, hashing on the way, so submit reads it from disk."""
+    key = obj.key
     target = staging / hashlib.sha1(key.encode()).hexdigest()[:16] / PurePosixPath(key).name
     target.parent.mkdir(parents=True, exist_ok=True)
     s3.download_file(bucket, key, str(target))
@@ -121,7 +133,30 @@ def _stage_s3(s3: Any, bucket: str, key: str, staging: Path) -> SourceDocument:
         size=target.stat().st_size,
         sha256=_hash_file(target),
         local_path=str(target),
+        etag=obj.etag or None,
     )
+
+
+def _list_s3(s3: Any, source: S3Source, ledger: Ledger, staging: Path) -> list[SourceDocument]:
+    """Objects whose key, ETag and size match a ledger entry are known without their bytes;
+    downloading a whole bucket every night just to hash it again is what this avoids."""
+    known = ledger.unchanged_objects()
+    docs = []
+    for obj in _s3_objects(s3, source.bucket, source.prefix):
+        entry = known.get((obj.key, obj.etag, obj.size))
+        if entry is None:
+            docs.append(_stage_s3(s3, source.bucket, obj, staging))
+            continue
+        docs.append(
+            SourceDocument(
+                key=obj.key,
+                filename=PurePosixPath(obj.key).name,
+                size=obj.size,
+                sha256=entry.sha256,
+                etag=obj.etag,
+            )
+        )
+    return docs
 
 
 def _hash_s3(s3: Any, bucket: str, key: str) -> SourceDocument:
@@ -139,15 +174,12 @@ def _hash_s3(s3: Any, bucket: str, key: str) -> SourceDocument:
     )
 
 
-def list_source(source: Source, staging: Path) -> list[SourceDocument]:
+def list_source(source: Source, staging: Path, ledger: Ledger) -> list[SourceDocument]:
     if isinstance(source, LocalSource):
         return list(_list_local(source))
     s3 = s3_client(source.endpoint_url)
     if isinstance(source, S3Source):
-        return [
-            _stage_s3(s3, source.bucket, k, staging)
-            for k in _s3_keys(s3, source.bucket, source.prefix)
-        ]
+        return _list_s3(s3, source, ledger, staging)
     assert isinstance(source, ConnectorSource)
     keys = list(source.object_keys)
     if source.prefix is not None:
@@ -160,7 +192,7 @@ def list_source(source: Source, staging: Path) -> list[SourceDocument]:
 def discover(source: Source, ledger: Ledger, staging: Path) -> Discovery:
     """`staging` holds S3 documents between discover and submit; the flow owns and removes it."""
     logger = get_run_logger()
-    found = classify(list_source(source, staging), ledger)
+    found = classify(list_source(source, staging, ledger), ledger)
     logger.info(
         "Discovered %d document(s): %d new, %d settled by earlier runs, %d awaiting an earlier "
         "job, %d duplicate(s) within the source",

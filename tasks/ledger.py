@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
 from flexorch_client import Job, WaitResult
-from tasks.models import ExportTarget, IngestParams
+from tasks.models import ExportTarget, IngestParams, SourceDocument
 from tasks.s3 import s3_client
 
 if TYPE_CHECKING:
@@ -46,6 +46,9 @@ class LedgerEntry(BaseModel):
     grade: str | None = None
     score: float | None = None
     reprocessed: bool = False
+    # of an S3 object, so a later run can skip downloading it while key, etag and size match
+    etag: str | None = None
+    size: int | None = None
     feedback_sent: bool = False
     updated_at: str = Field(default_factory=_now)
 
@@ -78,6 +81,8 @@ class Ledger(BaseModel):
                     state="submitted",
                     job_id=job_id,
                     document_id=ref.document_id or ref.existing_document_id,
+                    etag=doc.etag,
+                    size=doc.size,
                 )
             )
         for doc, reason in outcome.rejected:
@@ -88,6 +93,8 @@ class Ledger(BaseModel):
                     filename=doc.filename,
                     state="rejected",
                     reason=reason,
+                    etag=doc.etag,
+                    size=doc.size,
                 )
             )
 
@@ -125,6 +132,28 @@ class Ledger(BaseModel):
             for e in list(self.entries.values())
             if e.job_id == job_id
         ]
+
+    def note_objects(self, docs: list[SourceDocument]) -> bool:
+        """Record the ETag and size of S3 objects the ledger knows by content but not yet by
+        object (entries older than that record); True when an entry changed."""
+        changed = False
+        for doc in docs:
+            entry = self.get(doc.sha256)
+            if entry is None or not doc.etag or entry.key != doc.key:
+                continue
+            if (entry.etag, entry.size) != (doc.etag, doc.size):
+                self.update(doc.sha256, etag=doc.etag, size=doc.size)
+                changed = True
+        return changed
+
+    def unchanged_objects(self) -> dict[tuple[str, str, int], LedgerEntry]:
+        """Entries by (key, etag, size) of the S3 object they came from; a lost one is left
+        out, since its bytes must be sent again."""
+        return {
+            (e.key, e.etag, e.size): e
+            for e in self.entries.values()
+            if e.etag and e.size is not None and e.state != "lost"
+        }
 
     def by_job(self, job_id: str) -> LedgerEntry | None:
         return next((e for e in self.entries.values() if e.job_id == job_id), None)

@@ -132,6 +132,7 @@ class SourceDocument(BaseModel):
     sha256: str
     local_path: str | None = None
     connector_key: str | None = None
+    etag: str | None = None  # S3 sources: with key and size, tells a later run it is unchanged
 
 
 Outcome = Literal["processed", "quarantined", "deferred", "skipped"]

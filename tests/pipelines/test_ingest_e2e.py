@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import flows.ingest as ingest_module
+import tasks.discover as discover_module
 from flows.ingest import ingest
 from tasks.errors import AccountError, InsufficientCreditsError, QualityGateError
 from tasks.models import (
@@ -255,8 +256,22 @@ def upload_samples(s3_client: Any, bucket: str, prefix: str) -> None:
         s3_client.put_object(Bucket=bucket, Key=f"{prefix}{path.name}", Body=path.read_bytes())
 
 
-def test_s3_source_is_read_with_boto3(use_account, bucket, s3_client, s3_endpoint_url):
+def test_s3_source_is_read_with_boto3_and_unchanged_objects_are_not_downloaded_again(
+    use_account, bucket, s3_client, s3_endpoint_url, monkeypatch
+):
     use_account("starter")
+    downloads: list[str] = []
+    real_client = discover_module.s3_client
+
+    def counting_client(*args: Any, **kwargs: Any) -> Any:
+        client = real_client(*args, **kwargs)
+        client.meta.events.register(
+            "provide-client-params.s3.GetObject",
+            lambda params, **_: downloads.append(params["Key"]),
+        )
+        return client
+
+    monkeypatch.setattr(discover_module, "s3_client", counting_client)
     source_bucket = f"inbox-{uuid.uuid4().hex[:10]}"
     s3_client.create_bucket(Bucket=source_bucket)
     upload_samples(s3_client, source_bucket, "incoming/")
@@ -271,6 +286,13 @@ def test_s3_source_is_read_with_boto3(use_account, bucket, s3_client, s3_endpoin
     assert {d.key for d in summary.documents} == {f"incoming/{n}" for n in ALL_FILES}
     assert {d.filename for d in summary.in_dataset()} <= GOOD_FILES
     assert summary.processed > 0 and summary.export is not None
+    assert len(downloads) >= len(ALL_FILES)
+
+    downloads.clear()
+    second = ingest(params)
+    assert downloads == []  # every key, ETag and size matched the ledger
+    assert second.submitted == 0 and second.skipped == summary.processed
+    assert {d.key for d in second.documents} == {f"incoming/{n}" for n in ALL_FILES}
 
 
 def test_connector_source_is_tested_then_ingested_by_key(
