@@ -6,6 +6,7 @@ part is counted while it arrives and a file over the limit stops being kept at t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import IO
 from urllib.parse import parse_qs
 
 from python_multipart.exceptions import MultipartParseError
@@ -13,7 +14,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from flexorch_local.errors import bad_request
-from flexorch_local.services.documents import IncomingFile
+from flexorch_local.services.documents import IncomingFile, close_all, new_spool
 
 MAX_FIELD_BYTES = 1024 * 1024
 
@@ -22,7 +23,8 @@ MAX_FIELD_BYTES = 1024 * 1024
 class _Part:
     name: str = ""
     filename: str | None = None
-    chunks: list[bytes] = field(default_factory=list)
+    chunks: list[bytes] = field(default_factory=list)  # form fields (small, capped)
+    spool: IO[bytes] | None = None  # file parts: spilled to disk past SPOOL_BYTES
     size: int = 0
     too_large: bool = False
 
@@ -31,6 +33,9 @@ class _Part:
 class ParsedUpload:
     files: list[IncomingFile] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)
+
+    def close(self) -> None:
+        close_all(self.files)
 
 
 async def _urlencoded(request: Request) -> ParsedUpload:
@@ -77,15 +82,21 @@ async def parse_upload(request: Request, max_file_bytes: int) -> ParsedUpload:
         part.name = disp.get(b"name", b"").decode("utf-8", "replace")
         if b"filename" in disp:
             part.filename = disp[b"filename"].decode("utf-8", "replace") or "unnamed"
+            part.spool = new_spool()
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
         part = parts[-1]
         part.size += end - start
         limit = max_file_bytes if part.filename is not None else MAX_FIELD_BYTES
         if part.size > limit:
+            if not part.too_large and part.spool is not None:
+                part.spool.close()
+                part.spool = new_spool()
             part.too_large = True
             part.chunks.clear()
-        elif not part.too_large:
+        elif part.spool is not None:
+            part.spool.write(data[start:end])
+        else:
             part.chunks.append(data[start:end])
 
     parser = MultipartParser(
@@ -103,14 +114,19 @@ async def parse_upload(request: Request, max_file_bytes: int) -> ParsedUpload:
         async for chunk in request.stream():
             parser.write(chunk)
         parser.finalize()
-    except (MultipartParseError, IndexError) as exc:
-        # IndexError: data before any part header, which the parser passes through.
-        raise bad_request("the multipart body is malformed", "VALIDATION_ERROR") from exc
+    except BaseException as exc:
+        for part in parts:
+            if part.spool is not None:
+                part.spool.close()
+        if isinstance(exc, MultipartParseError | IndexError):
+            # IndexError: data before any part header, which the parser passes through.
+            raise bad_request("the multipart body is malformed", "VALIDATION_ERROR") from exc
+        raise
     for part in parts:
-        if part.filename is not None and part.name in ("files", "file"):
-            out.files.append(
-                IncomingFile(part.filename, b"".join(part.chunks), part.size, part.too_large)
-            )
-        elif part.filename is None and not part.too_large:
+        if part.spool is not None and part.filename is not None and part.name in ("files", "file"):
+            out.files.append(IncomingFile(part.filename, part.spool, part.size, part.too_large))
+        elif part.spool is not None:
+            part.spool.close()
+        elif not part.too_large:
             out.fields[part.name] = b"".join(part.chunks).decode("utf-8", "replace")
     return out

@@ -174,11 +174,9 @@ def fetch(
         try:
             head = client.head_object(Bucket=config["bucket"], Key=key)
             size = int(head["ContentLength"])
-            data = (
-                b""
-                if size > max_bytes
-                else client.get_object(Bucket=config["bucket"], Key=key)["Body"].read()
-            )
+            spool = documents.new_spool()
+            if size <= max_bytes:
+                client.download_fileobj(config["bucket"], key, spool)
         except ClientError as exc:
             rejected.append(documents.reject(key, "NOT_FOUND", f"object not readable: {exc}"))
             continue
@@ -187,7 +185,7 @@ def fetch(
             rejected.append(documents.reject(key, "CONNECTOR_UNAVAILABLE", reason))
             continue
         # Named by the whole key: the caller matches the answer's entries to the keys it sent.
-        files.append(IncomingFile(key, data, size, too_large=size > max_bytes))
+        files.append(IncomingFile(key, spool, size, too_large=size > max_bytes))
     ctx.db.update("connectors", connector_id, {"last_used_at": now_iso()})
     return files, rejected
 
@@ -201,15 +199,18 @@ def ingest(
     pipeline_config: str | dict[str, Any] | None,
 ) -> dict[str, Any]:
     files, unreadable = fetch(ctx, tenant.id, connector_id, keys, tenant.plan.max_file_bytes)
-    return documents.accept_files(
-        ctx,
-        tenant,
-        files,
-        locale=locale,
-        pipeline_config=pipeline_config,
-        source=f"connector:{connector_id}",
-        rejected=unreadable,
-    )
+    try:
+        return documents.accept_files(
+            ctx,
+            tenant,
+            files,
+            locale=locale,
+            pipeline_config=pipeline_config,
+            source=f"connector:{connector_id}",
+            rejected=unreadable,
+        )
+    finally:
+        documents.close_all(files)
 
 
 def export_dataset(
@@ -218,15 +219,23 @@ def export_dataset(
     row = load(ctx, tenant_id, connector_id)
     _require_s3(row)
     chunks, media_type, filename = ds_service.export_stream(ctx, tenant_id, dataset_id, fmt, None)
-    body = b"".join(chunks)
     key = f"{prefix}{filename}" if not prefix or prefix.endswith("/") else f"{prefix}/{filename}"
     client, config = _s3(ctx, row)
-    try:
-        client.put_object(Bucket=config["bucket"], Key=key, Body=body, ContentType=media_type)
-    except (ClientError, BotoCoreError) as exc:
-        raise ApiError(
-            502, "CONNECTOR_UNAVAILABLE", f"upload to {config['bucket']} failed: {exc}"
-        ) from exc
+    # Through a temp file, not one bytes object: an export can be far larger than memory
+    # should hold, and upload_fileobj sends it in parts.
+    with documents.new_spool() as body:
+        for chunk in chunks:
+            body.write(chunk)
+        size = body.tell()
+        body.seek(0)
+        try:
+            client.upload_fileobj(
+                body, config["bucket"], key, ExtraArgs={"ContentType": media_type}
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise ApiError(
+                502, "CONNECTOR_UNAVAILABLE", f"upload to {config['bucket']} failed: {exc}"
+            ) from exc
     ctx.db.update("connectors", connector_id, {"last_used_at": now_iso()})
     audit.record(
         ctx,
@@ -236,4 +245,4 @@ def export_dataset(
         connector_id=connector_id,
         format=fmt,
     )
-    return {"s3_key": key, "size_bytes": len(body), "bucket": config["bucket"], "format": fmt}
+    return {"s3_key": key, "size_bytes": size, "bucket": config["bucket"], "format": fmt}

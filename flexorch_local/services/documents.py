@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from flexorch_local import processing
 from flexorch_local.errors import ApiError, bad_request
@@ -25,12 +27,39 @@ REJECT_STATUS = {
 }
 
 
+# Bytes of one file kept in memory before it spills to a temp file on disk.
+SPOOL_BYTES = 1024 * 1024
+HASH_CHUNK = 1024 * 1024
+
+
+def new_spool() -> IO[bytes]:
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+
+
 @dataclass
 class IncomingFile:
+    """A received file, held in a spool (memory up to SPOOL_BYTES, then a temp file)."""
+
     filename: str
-    data: bytes
+    content: IO[bytes]
     size: int
     too_large: bool = False
+
+    def head(self, count: int = 64) -> bytes:
+        self.content.seek(0)
+        return self.content.read(count)
+
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        self.content.seek(0)
+        while chunk := self.content.read(HASH_CHUNK):
+            digest.update(chunk)
+        return digest.hexdigest()
+
+
+def close_all(files: Iterable[IncomingFile]) -> None:
+    for f in files:
+        f.content.close()
 
 
 def parse_pipeline_config(raw: str | dict[str, Any] | None) -> tuple[str, int]:
@@ -59,7 +88,7 @@ def _check(tenant: Tenant, f: IncomingFile) -> dict[str, str] | None:
         return reject(f.filename, "FILE_TOO_LARGE", f"over the {limit_mb} MB limit of the plan")
     if f.size == 0:
         return reject(f.filename, "EMPTY_FILE", "the file is empty")
-    if processing.detect_file_type(f.filename, f.data[:64]) is None:
+    if processing.detect_file_type(f.filename, f.head()) is None:
         ext = PurePosixPath(f.filename).suffix.lower() or "(none)"
         return reject(f.filename, "UNSUPPORTED_FILE", f"file type {ext} is not accepted")
     return None
@@ -112,7 +141,7 @@ def accept_files(
         if problem:
             rejected.append(problem)
             continue
-        digest = hashlib.sha256(f.data).hexdigest()
+        digest = f.sha256()
         if digest in fresh:
             twins.add(len(accepted))
             accepted.append((f.filename, digest, None))
@@ -167,7 +196,7 @@ def _create(
     source: str,
 ) -> dict[str, Any]:
     doc_id = new_id("doc")
-    ctx.blobs.write(doc_id, f.data)
+    ctx.blobs.write(doc_id, f.content)
     ctx.db.insert(
         "documents",
         {
@@ -175,7 +204,7 @@ def _create(
             "tenant_id": tenant_id,
             "filename": f.filename,
             "file_ext": PurePosixPath(f.filename).suffix.lower().lstrip("."),
-            "file_type": processing.detect_file_type(f.filename, f.data[:64]),
+            "file_type": processing.detect_file_type(f.filename, f.head()),
             "content_hash": digest,
             "size_bytes": f.size,
             "blob": doc_id,

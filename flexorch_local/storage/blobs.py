@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
+from typing import IO
 
 
 class BlobStore:
@@ -17,9 +19,12 @@ class BlobStore:
             raise ValueError("invalid blob name")
         return self.root / name
 
-    def write(self, name: str, data: bytes) -> None:
+    def write(self, name: str, source: IO[bytes]) -> None:
+        """Copy a file object in pieces, so a large upload is never one bytes object."""
         tmp = self.path(name + ".part")
-        tmp.write_bytes(data)
+        source.seek(0)
+        with tmp.open("wb") as out:
+            shutil.copyfileobj(source, out, 1024 * 1024)
         os.replace(tmp, self.path(name))
 
     def read(self, name: str) -> bytes:

@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from flexorch_local.api.deps import CtxDep, TenantDep
@@ -72,15 +73,20 @@ def _source(raw: Any) -> ConnectorProcessRequest:
 
 @router.post("/data-process/async", status_code=202, openapi_extra=UPLOAD_BODY)
 async def process_async(request: Request, ctx: CtxDep, tenant: TenantDep) -> dict[str, Any]:
-    """Upload files (multipart field `files`, repeatable) or name connector objects to process."""
+    """Upload files (multipart field `files`, repeatable) or name connector objects to process.
+
+    Async only to stream the multipart body; hashing, blob writes, SQLite and S3 downloads
+    run in the threadpool so they never stall the event loop."""
     if request.headers.get("content-type", "").startswith("application/json"):
         spec = _source(_json(await request.body(), "the body"))
+        source = spec.source
         return ok(
-            connectors.ingest(
+            await run_in_threadpool(
+                connectors.ingest,
                 ctx,
                 tenant,
-                spec.source.connector_id,
-                spec.source.keys,
+                source.connector_id,
+                source.keys,
                 spec.locale,
                 spec.pipeline_config,
             )
@@ -88,17 +94,22 @@ async def process_async(request: Request, ctx: CtxDep, tenant: TenantDep) -> dic
     upload = await parse_upload(request, tenant.plan.max_file_bytes)
     locale = upload.fields.get("locale") or "und"
     config = upload.fields.get("pipeline_config")
-    if "source" in upload.fields and not upload.files:
-        # The SDK's process_from_s3 sends the connector source as a JSON form field.
-        spec = _source({"source": _json(upload.fields["source"], "source"), "locale": locale})
-        return ok(
-            connectors.ingest(
-                ctx, tenant, spec.source.connector_id, spec.source.keys, locale, config
+    try:
+        if "source" in upload.fields and not upload.files:
+            # The SDK's process_from_s3 sends the connector source as a JSON form field.
+            spec = _source({"source": _json(upload.fields["source"], "source"), "locale": locale})
+            source = spec.source
+            return ok(
+                await run_in_threadpool(
+                    connectors.ingest, ctx, tenant, source.connector_id, source.keys, locale, config
+                )
             )
+        answer = await run_in_threadpool(
+            documents.accept_files, ctx, tenant, upload.files, locale=locale, pipeline_config=config
         )
-    return ok(
-        documents.accept_files(ctx, tenant, upload.files, locale=locale, pipeline_config=config)
-    )
+        return ok(answer)
+    finally:
+        await run_in_threadpool(upload.close)
 
 
 @router.get("/documents")
