@@ -119,7 +119,7 @@ def _ingest(run: Run, client: FlexOrchClient, account: AccountStatus) -> IngestS
                 if not params.dry_run:
                     save_ledger(ledger, params)
             budget = budget_credits(
-                account, sizes.fits, params.engine, params.on_insufficient_credits
+                client, sizes.fits, params.engine, params.on_insufficient_credits
             )
             run.deferred |= {d.key: budget.deferral_reason for d in budget.deferred}
             batches = plan_batches(budget.to_submit, params.batch_size)

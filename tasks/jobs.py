@@ -10,7 +10,7 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flexorch_client import FlexOrchClient, Job, WaitProgress, WaitResult
+from flexorch_client import FlexOrchClient, WaitProgress, WaitResult
 
 MIN_POLL_SECONDS = 0.5
 MAX_POLL_SECONDS = 10.0
@@ -105,11 +105,6 @@ def wait_for_jobs(
         max_wait_seconds,
     )
     return result
-
-
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def job_status(client: FlexOrchClient, job_id: str) -> Job:
-    return client.jobs.get(job_id)
 
 
 @task(cache_policy=NO_CACHE)

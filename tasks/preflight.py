@@ -9,13 +9,10 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
-from flexorch_client import FlexOrchClient
+from flexorch_client import CreditVerdict, FlexOrchClient
 from flexorch_client.errors import InvalidAPIKeyError, TrialExpiredError
 from tasks.errors import AccountError, InsufficientCreditsError
 from tasks.models import Engine, SourceDocument
-
-# Credits per processed document by engine (FlexOrch pricing; duplicates cost nothing).
-ENGINE_COSTS: dict[str, int] = {"deterministic": 1, "local_ai": 3, "premium": 15}
 
 MB = 1024 * 1024  # as FlexOrch (and flexorch-local) count a plan's file limit
 # The contract's published per-file limits, for when /usage reports none. Enterprise limits
@@ -92,25 +89,23 @@ class CreditPlan:
         )
 
 
-def plan_credits(
-    new: list[SourceDocument], *, engine: Engine, remaining: int | None, on_short: str
-) -> CreditPlan:
-    """Estimate what the new documents cost and decide what to send.
+def plan_credits(new: list[SourceDocument], verdict: CreditVerdict, on_short: str) -> CreditPlan:
+    """Decide what to send from FlexOrch's credit verdict for the new documents.
 
     The estimate is an upper bound: files FlexOrch rejects or recognises as duplicates cost 0.
     With `on_short="fail"` a shortfall raises with the numbers; with "defer" the first
     documents that fit go and the rest are deferred.
     """
-    cost = ENGINE_COSTS[engine]
-    needed = cost * len(new)
-    if remaining is None or needed <= remaining:
-        return CreditPlan(cost, needed, remaining, list(new), [])
+    cost = verdict.needed // len(new) if new else 0
+    if verdict.sufficient:
+        return CreditPlan(cost, verdict.needed, verdict.remaining, list(new), [])
+    remaining = verdict.remaining or 0
     if on_short == "fail":
         raise InsufficientCreditsError(
-            documents=len(new), cost_each=cost, needed=needed, remaining=remaining
+            documents=len(new), cost_each=cost, needed=verdict.needed, remaining=remaining
         )
-    fits = max(0, remaining) // cost
-    return CreditPlan(cost, needed, remaining, list(new[:fits]), list(new[fits:]))
+    fits = verdict.affordable
+    return CreditPlan(cost, verdict.needed, remaining, list(new[:fits]), list(new[fits:]))
 
 
 def account_error(exc: InvalidAPIKeyError | TrialExpiredError) -> AccountError:
@@ -189,9 +184,10 @@ def screen_file_sizes(account: AccountStatus, new: list[SourceDocument]) -> Size
 
 @task(cache_policy=NO_CACHE)
 def budget_credits(
-    account: AccountStatus, new: list[SourceDocument], engine: Engine, on_short: str
+    client: FlexOrchClient, new: list[SourceDocument], engine: Engine, on_short: str
 ) -> CreditPlan:
-    plan = plan_credits(new, engine=engine, remaining=account.credits_remaining, on_short=on_short)
+    """FlexOrch's own verdict (its costs per engine, its remaining credits), not a copy of it."""
+    plan = plan_credits(new, client.credits.estimate(len(new), engine=engine), on_short)
     logger = get_run_logger()
     logger.info(
         "%d new document(s) cost at most %d credit(s); %s remaining",

@@ -9,6 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from flexorch_client import (
+    CreditVerdict,
     Job,
     JobRef,
     ProcessResult,
@@ -23,6 +24,7 @@ from flexorch_client.errors import (
     QuotaExceededError,
     RateLimitExceededError,
 )
+from flexorch_client.resources.usage import verdict
 from tasks.connection import FlexOrchSettings, build_client
 from tasks.datasets import evaluate_gate, gate_metrics
 from tasks.discover import Discovery, classify, plan_batches
@@ -91,30 +93,35 @@ def test_batch_size_must_be_positive():
 # --- credit estimation ----------------------------------------------------------------------
 
 
+def estimate(count: int, *, cost: int, remaining: int | None) -> CreditVerdict:
+    """The client's verdict, as `client.credits.estimate` returns it."""
+    return verdict(count, cost, remaining)
+
+
 def test_credits_that_fit_send_everything():
     new = [doc(f"{i}") for i in range(4)]
-    plan = plan_credits(new, engine="deterministic", remaining=4, on_short="fail")
+    plan = plan_credits(new, estimate(4, cost=1, remaining=4), on_short="fail")
     assert (plan.needed, plan.to_submit, plan.deferred) == (4, new, [])
 
 
 def test_credit_shortfall_fails_with_the_numbers():
     new = [doc(f"{i}") for i in range(4)]
     with pytest.raises(InsufficientCreditsError) as err:
-        plan_credits(new, engine="local_ai", remaining=7, on_short="fail")
+        plan_credits(new, estimate(4, cost=3, remaining=7), on_short="fail")
     message = str(err.value)
     assert "12 needed" in message and "7 remaining" in message and "2 that fit" in message
 
 
 def test_credit_shortfall_defers_what_does_not_fit():
     new = [doc(f"{i}") for i in range(5)]
-    plan = plan_credits(new, engine="deterministic", remaining=2, on_short="defer")
+    plan = plan_credits(new, estimate(5, cost=1, remaining=2), on_short="defer")
     assert plan.to_submit == new[:2] and plan.deferred == new[2:]
     assert "5 needed" in plan.deferral_reason and "2 remaining" in plan.deferral_reason
 
 
 def test_unlimited_credits_never_defer():
     new = [doc("a")]
-    plan = plan_credits(new, engine="premium", remaining=None, on_short="fail")
+    plan = plan_credits(new, estimate(1, cost=15, remaining=None), on_short="fail")
     assert plan.needed == 15 and plan.to_submit == new
 
 
