@@ -39,7 +39,17 @@ def _make_chunks(ctx: Context, dataset_id: str) -> list[dict[str, Any]]:
 def start_index(ctx: Context, tenant: Tenant, dataset_id: str) -> dict[str, Any]:
     require_plan(tenant, "indexing")
     ds_service.load(ctx, tenant.id, dataset_id)
-    ctx.db.update("datasets", dataset_id, {"index_status": "indexing", "chunks_indexed": 0})
+    # Conditional, so two requests racing cannot both queue the same dataset.
+    claimed = ctx.db.execute(
+        "UPDATE datasets SET index_status = 'indexing', chunks_indexed = 0 "
+        "WHERE id = ? AND index_status != 'indexing'",
+        [dataset_id],
+    )
+    if not claimed:
+        return {
+            **index_status(ctx, tenant, dataset_id),
+            "message": "indexing already in progress; poll /datasets/{id}/index/status",
+        }
     ctx.submit("index", dataset_id)
     audit.record(ctx, tenant.id, "dataset.index_requested", dataset_id=dataset_id)
     return {

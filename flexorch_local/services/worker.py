@@ -16,7 +16,8 @@ from flexorch_local.storage.db import dumps
 
 log = logging.getLogger("flexorch_local.worker")
 STAGES = ("extract", "privacy", "quality", "dataset")
-_STOP = ("stop", "")
+# How often an idle worker checks whether the pool shrank past its slot.
+IDLE_POLL = 0.2
 
 
 class JobFailed(Exception):
@@ -24,10 +25,17 @@ class JobFailed(Exception):
 
 
 class WorkerPool:
+    """Worker threads, one per slot 0..target-1.
+
+    Resizing sets the target; a worker whose slot is at or past it leaves after its current
+    task (or within IDLE_POLL when idle). Stop signals in the queue would wait behind the
+    backlog, and a thread forgotten while still busy would outlive a later resize."""
+
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self._queue: queue.Queue[tuple[str, str]] = queue.Queue()
-        self._threads: list[threading.Thread] = []
+        self._slots: dict[int, threading.Thread] = {}
+        self._target = 0
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -45,16 +53,17 @@ class WorkerPool:
 
     def resize(self, count: int) -> None:
         with self._lock:
-            self._threads = [t for t in self._threads if t.is_alive()]
-            while len(self._threads) < count:
-                thread = threading.Thread(
-                    target=self._run, daemon=True, name=f"flexorch-worker-{len(self._threads)}"
-                )
-                thread.start()
-                self._threads.append(thread)
-            for _ in range(len(self._threads) - count):
-                self._queue.put(_STOP)
-                self._threads.pop()
+            self._target = count
+            for slot in range(count):
+                thread = self._slots.get(slot)
+                # A slot's old thread still finishing its last task stays: it sees the new
+                # target before taking another and carries on, so no slot runs twice.
+                if thread is None or not thread.is_alive():
+                    thread = threading.Thread(
+                        target=self._run, args=(slot,), daemon=True, name=f"flexorch-worker-{slot}"
+                    )
+                    self._slots[slot] = thread
+                    thread.start()
 
     def submit(self, task: str, ref: str) -> None:
         self._queue.put((task, ref))
@@ -62,11 +71,22 @@ class WorkerPool:
     def stop(self) -> None:
         self.resize(0)
 
-    def _run(self) -> None:
-        while True:
-            task, ref = self._queue.get()
-            if (task, ref) == _STOP:
-                return
+    def _keep(self, slot: int) -> bool:
+        with self._lock:
+            if slot < self._target:
+                return True
+            # Leaving: free the slot under the lock, so a resize from now on starts a new
+            # thread for it instead of counting on this one.
+            if self._slots.get(slot) is threading.current_thread():
+                del self._slots[slot]
+            return False
+
+    def _run(self, slot: int) -> None:
+        while self._keep(slot):
+            try:
+                task, ref = self._queue.get(timeout=IDLE_POLL)
+            except queue.Empty:
+                continue
             try:
                 if task == "job":
                     run_job(self.ctx, ref)
