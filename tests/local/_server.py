@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,3 +58,13 @@ class LocalServer:
         response = httpx.put(f"{self.root}/_local/knobs", json=values)
         response.raise_for_status()
         return dict(response.json())
+
+
+@contextmanager
+def running_server(work: Path) -> Iterator[LocalServer]:
+    """A server with its data and log under `work`, stopped on leaving."""
+    srv = LocalServer(work / "data", work / "server.log").start()
+    try:
+        yield srv
+    finally:
+        srv.stop()

@@ -13,15 +13,13 @@ import httpx
 import pytest
 
 from tests.local._local_helpers import data, sample, upload, wait_job
-from tests.local._server import LocalServer
+from tests.local._server import LocalServer, running_server
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    work = tmp_path_factory.mktemp("flexorch-local")
-    srv = LocalServer(work / "data", work / "server.log").start()
-    yield srv
-    srv.stop()
+    with running_server(tmp_path_factory.mktemp("flexorch-local")) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="session")

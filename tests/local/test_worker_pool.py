@@ -10,15 +10,13 @@ import httpx
 import pytest
 
 from tests.local._local_helpers import data, upload, wait_job
-from tests.local._server import LocalServer
+from tests.local._server import LocalServer, running_server
 
 
 @pytest.fixture(scope="module")
 def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
-    work = tmp_path_factory.mktemp("flexorch-local-workers")
-    srv = LocalServer(work / "data", work / "server.log").start()
-    yield srv
-    srv.stop()
+    with running_server(tmp_path_factory.mktemp("flexorch-local-workers")) as srv:
+        yield srv
 
 
 def _upload_many(client: httpx.Client, count: int) -> list[str]:
