@@ -63,6 +63,7 @@ def test_index_requested_twice_is_queued_once(own_server: LocalServer) -> None:
         # The only worker is kept busy, so the first index request is still queued.
         own_server.knobs(processing_delay=2.0, workers=1)
         try:
+            time.sleep(0.6)  # an idle worker notices the smaller pool within 0.2 s
             _upload_many(client, 1)
             time.sleep(0.3)
             path = f"/datasets/{ds['id']}/index"
