@@ -14,6 +14,11 @@ from flexorch_local.services.context import Context
 
 ACCESS_TTL = 3600
 REFRESH_TTL = timedelta(days=30)
+# Login attempts per rate window (the rate_window_seconds knob). Each attempt costs 200k
+# PBKDF2 rounds, so unthrottled guessing is both a password attack and a CPU sink. The
+# per-address limit is looser: several people may share one address.
+LOGIN_ATTEMPTS_PER_EMAIL = 10
+LOGIN_ATTEMPTS_PER_ADDRESS = 100
 
 
 def _invalid(message: str = "invalid credentials") -> ApiError:
@@ -59,7 +64,26 @@ def _tokens(ctx: Context, tenant_id: str) -> dict[str, Any]:
     }
 
 
-def login(ctx: Context, email: str, password: str) -> dict[str, Any]:
+def _throttle_login(ctx: Context, email: str, client_address: str | None) -> None:
+    seconds = int(ctx.knobs.get("rate_window_seconds"))
+    limits = [(f"login-email:{email.lower()}", LOGIN_ATTEMPTS_PER_EMAIL)]
+    if client_address:
+        limits.append((f"login-address:{client_address}", LOGIN_ATTEMPTS_PER_ADDRESS))
+    for key, limit in limits:
+        allowed, window = ctx.limiter.hit(key, limit, seconds)
+        if not allowed:
+            raise ApiError(
+                429,
+                "RATE_LIMIT_EXCEEDED",
+                f"too many login attempts; retry in {window.reset_in_seconds} s",
+                {"Retry-After": str(window.reset_in_seconds)},
+            )
+
+
+def login(
+    ctx: Context, email: str, password: str, client_address: str | None = None
+) -> dict[str, Any]:
+    _throttle_login(ctx, email, client_address)
     row = ctx.db.one("SELECT * FROM tenants WHERE email = ?", [email.lower()])
     if (
         row is None

@@ -108,3 +108,20 @@ def test_fine_tune_lifecycle(api: httpx.Client, processed: Callable[[str], dict[
     assert data(api.get(f"/fine-tune/{ft['id']}"))["status"] == "succeeded"
     assert api.get("/fine-tune/ft_missing").status_code == 404
     json.dumps(ft)
+
+
+def test_login_attempts_are_throttled_per_email(server: LocalServer) -> None:
+    creds = {"email": f"guess{time.monotonic_ns()}@example.com", "password": "correct horse"}
+    with httpx.Client(base_url=server.url) as anon:
+        assert anon.post("/auth/signup", json=creds).status_code == 201
+        subprocess.run([str(BIN), "account", "verify", "--email", creds["email"],
+                        "--data-dir", str(server.data_dir)], check=True)  # fmt: skip
+        wrong = {**creds, "password": "wrong password"}
+        codes = [anon.post("/auth/login", json=wrong).status_code for _ in range(10)]
+        assert codes == [401] * 10
+        limited = anon.post("/auth/login", json=creds)
+        assert limited.status_code == 429 and error_code(limited) == "RATE_LIMIT_EXCEEDED"
+        assert int(limited.headers["Retry-After"]) >= 1
+        # another e-mail from the same address is not held back by this one's attempts
+        other = anon.post("/auth/login", json={**creds, "email": "other" + creds["email"]})
+        assert other.status_code == 401

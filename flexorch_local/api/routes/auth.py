@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from flexorch_local.api.deps import CtxDep
 from flexorch_local.api.envelope import ok
@@ -18,8 +18,9 @@ def signup(body: Credentials, ctx: CtxDep) -> dict[str, Any]:
 
 
 @router.post("/auth/login")
-def login(body: Credentials, ctx: CtxDep) -> dict[str, Any]:
-    return ok(auth.login(ctx, body.email, body.password))
+def login(body: Credentials, ctx: CtxDep, request: Request) -> dict[str, Any]:
+    address = request.client.host if request.client else None
+    return ok(auth.login(ctx, body.email, body.password, address))
 
 
 @router.post("/auth/refresh")
