@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from flexorch_local.storage.files import read_or_create_private
+
 # Knobs that may be changed while the server runs (GET/PUT /_local/knobs).
 KNOB_NAMES = (
     "processing_delay",
@@ -50,9 +52,5 @@ class LocalSettings(BaseSettings):
         Kept on disk so tokens issued before a restart stay valid after it."""
         if self.jwt_secret:
             return self.jwt_secret
-        path = self.data_dir / "jwt_secret"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        made = secrets.token_urlsafe(48).encode()
+        return read_or_create_private(self.data_dir / "jwt_secret", made).decode().strip()

@@ -19,15 +19,17 @@ from flexorch_local.services.documents import IncomingFile
 from flexorch_local.storage import new_id, now_iso
 from flexorch_local.storage.db import dumps
 
-# Secret names per type; the documented S3 names and the SDK's shorter ones are both accepted.
+# The documented S3 credential names and the SDK's shorter ones are both accepted.
 SECRET_ALIASES = {
     "access_key_id": "aws_access_key_id",
     "secret_access_key": "aws_secret_access_key",
 }
-SECRET_KEYS = {
-    "s3": {"aws_access_key_id", "aws_secret_access_key", "aws_session_token"},
-    "gcs": {"credentials_json", "service_account_json"},
-    "azure_blob": {"connection_string", "account_key", "sas_token"},
+# The fields that may be shown; every other field is a secret. An allowlist, because a
+# denylist leaks any credential whose name it did not foresee.
+PUBLIC_KEYS = {
+    "s3": {"bucket", "region", "prefix", "endpoint_url"},
+    "gcs": {"bucket", "project_id", "prefix"},
+    "azure_blob": {"container", "account_name", "prefix", "endpoint_url"},
 }
 REQUIRED = {
     "s3": ("bucket",),
@@ -46,8 +48,8 @@ def create(
     missing = [k for k in REQUIRED[ctype] if not config.get(k)]
     if missing:
         raise bad_request(f"config needs {', '.join(missing)}", "VALIDATION_ERROR")
-    secret = {k: v for k, v in config.items() if k in SECRET_KEYS[ctype]}
-    public = {k: v for k, v in config.items() if k not in SECRET_KEYS[ctype]}
+    public = {k: v for k, v in config.items() if k in PUBLIC_KEYS[ctype]}
+    secret = {k: v for k, v in config.items() if k not in PUBLIC_KEYS[ctype]}
     row = {
         "id": new_id("con"),
         "tenant_id": tenant_id,
@@ -68,7 +70,10 @@ def view(row: dict[str, Any]) -> dict[str, Any]:
         "connector_id": row["id"],
         "type": row["type"],
         "name": row["name"],
-        "config": json.loads(row["config"]),
+        # Filtered again: rows stored before the allowlist may hold a credential here.
+        "config": {
+            k: v for k, v in json.loads(row["config"]).items() if k in PUBLIC_KEYS[row["type"]]
+        },
         "active": bool(row.get("active", 1)),
         "created_at": row["created_at"],
         "last_tested_at": row.get("last_tested_at"),

@@ -8,15 +8,13 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
+from flexorch_local.storage.files import read_or_create_private
+
 
 class SecretBox:
     def __init__(self, data_dir: Path) -> None:
-        key_path = data_dir / "fernet.key"
-        if not key_path.exists():
-            data_dir.mkdir(parents=True, exist_ok=True)
-            key_path.write_bytes(Fernet.generate_key())
-            key_path.chmod(0o600)
-        self._fernet = Fernet(key_path.read_bytes())
+        key = read_or_create_private(data_dir / "fernet.key", Fernet.generate_key())
+        self._fernet = Fernet(key)
 
     def seal(self, value: Any) -> str:
         return self._fernet.encrypt(json.dumps(value).encode()).decode()

@@ -178,3 +178,32 @@ def test_connector_ingest_rejects_an_unreadable_key_and_accepts_the_rest(
         "connector_id": con["id"], "keys": ["in/nope-1.pdf", "in/nope-2.pdf"]}})  # fmt: skip
     assert every.status_code == 404 and error_code(every) == "NOT_FOUND"
     assert "in/nope-1.pdf" in every.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("ctype", "config"),
+    [
+        ("s3", {"bucket": "b", "region": "eu-west-1", "prefix": "in/", "kms_key": "s3cr3t-1",
+                "session_token": "s3cr3t-2", "aws_secret_access_key": "s3cr3t-3"}),
+        ("gcs", {"bucket": "b", "project_id": "p", "private_key": "s3cr3t-1",
+                 "hmac_secret": "s3cr3t-2"}),
+        ("azure_blob", {"container": "c", "account_name": "acct", "sas": "s3cr3t-1",
+                        "client_secret": "s3cr3t-2"}),
+    ],
+)  # fmt: skip
+def test_only_allowlisted_connector_fields_are_ever_shown(
+    api: httpx.Client, ctype: str, config: dict[str, str]
+) -> None:
+    made = api.post("/connectors", json={"type": ctype, "name": "allow", "config": config})
+    con = data(made)
+    shown = {k: v for k, v in config.items() if not v.startswith("s3cr3t")}
+    assert con["config"] == shown
+    for answer in (made, api.get(f"/connectors/{con['id']}"), api.get("/connectors")):
+        assert "s3cr3t" not in answer.text
+
+
+def test_key_files_are_owner_only(server: LocalServer) -> None:
+    # A bearer request makes the server read (and, the first time, create) its JWT secret.
+    httpx.get(f"{server.url}/usage", headers={"Authorization": "Bearer x.y.z"})
+    for name in ("jwt_secret", "fernet.key"):
+        assert (server.data_dir / name).stat().st_mode & 0o077 == 0, name
