@@ -1,4 +1,4 @@
-"""flexorch-local command line: serve, account create, account verify."""
+"""flexorch-local command line: serve, account create, account verify, account revoke."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flexorch_local.config import LocalSettings
 from flexorch_local.errors import ApiError
 from flexorch_local.plans import PLANS
+
+if TYPE_CHECKING:
+    from flexorch_local.services.context import Context
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,7 +46,30 @@ def _parser() -> argparse.ArgumentParser:
     verify = account.add_parser("verify", help="mark an e-mail verified (stands in for the link)")
     verify.add_argument("--email", required=True)
     verify.add_argument("--data-dir", type=Path)
+    revoke = account.add_parser("revoke", help="revoke an API key (its 401 is INVALID_API_KEY)")
+    which = revoke.add_mutually_exclusive_group(required=True)
+    which.add_argument("--key", help="the whole dfx_ key")
+    which.add_argument("--key-prefix", dest="key_prefix", help="its first 8 characters")
+    revoke.add_argument("--data-dir", type=Path)
     return parser
+
+
+def _revoke(ctx: Context, args: argparse.Namespace) -> int:
+    from flexorch_local.services import accounts
+
+    if args.key:
+        if not accounts.revoke_key(ctx, args.key):
+            print("no such API key", file=sys.stderr)
+            return 1
+        print(f"revoked {args.key[:8]}")
+        return 0
+    matched = accounts.revoke_by_prefix(ctx, args.key_prefix)
+    if matched != 1:
+        reason = "no active key" if matched == 0 else f"{matched} active keys; pass --key"
+        print(f"{args.key_prefix}: {reason}", file=sys.stderr)
+        return 1
+    print(f"revoked {args.key_prefix[:8]}")
+    return 0
 
 
 def _settings(args: argparse.Namespace, names: Sequence[str]) -> LocalSettings:
@@ -81,6 +107,8 @@ def _account(args: argparse.Namespace) -> int:
     from flexorch_local.services.context import Context
 
     ctx = Context.open(_settings(args, ("data_dir",)))
+    if args.account_command == "revoke":
+        return _revoke(ctx, args)
     if args.account_command == "verify":
         tenant_id = accounts.verify_email(ctx, args.email)
         if tenant_id is None:

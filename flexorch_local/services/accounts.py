@@ -142,6 +142,20 @@ def revoke_key(ctx: Context, key: str) -> bool:
     return ctx.db.execute("UPDATE api_keys SET revoked = 1 WHERE key_hash = ?", [hash_key(key)]) > 0
 
 
+def revoke_by_prefix(ctx: Context, prefix: str) -> int:
+    """Revoke the one active key shown with this prefix; the number of active keys it matched.
+
+    Only the first 8 characters are stored, so a prefix may match several keys: then none
+    is revoked, rather than guessing which one was meant."""
+    with ctx.db.transaction() as conn:
+        rows = conn.execute(
+            "SELECT key_hash FROM api_keys WHERE prefix = ? AND revoked = 0", [prefix[:8]]
+        ).fetchall()
+        if len(rows) == 1:
+            conn.execute("UPDATE api_keys SET revoked = 1 WHERE key_hash = ?", [rows[0][0]])
+    return len(rows)
+
+
 def tenant_for_key(ctx: Context, key: str) -> Tenant | None:
     if not key.startswith(KEY_PREFIX):
         return None

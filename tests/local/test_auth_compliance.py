@@ -125,3 +125,20 @@ def test_login_attempts_are_throttled_per_email(server: LocalServer) -> None:
         # another e-mail from the same address is not held back by this one's attempts
         other = anon.post("/auth/login", json={**creds, "email": "other" + creds["email"]})
         assert other.status_code == 401
+
+
+def _revoke(server: LocalServer, *how: str) -> subprocess.CompletedProcess[str]:
+    argv = [str(BIN), "account", "revoke", *how, "--data-dir", str(server.data_dir)]
+    return subprocess.run(argv, capture_output=True, text=True)
+
+
+def test_cli_revoked_key_answers_invalid_api_key(server: LocalServer) -> None:
+    by_key, by_prefix = server.account("starter"), server.account("starter")
+    assert _revoke(server, "--key", by_key).returncode == 0
+    assert _revoke(server, "--key-prefix", by_prefix[:8]).returncode == 0
+    for key in (by_key, by_prefix):
+        with server.client(key) as client:
+            answer = client.get("/usage")
+            assert answer.status_code == 401 and error_code(answer) == "INVALID_API_KEY"
+    assert _revoke(server, "--key", by_key + "x").returncode == 1
+    assert _revoke(server, "--key-prefix", by_prefix[:8]).returncode == 1  # already revoked
