@@ -118,6 +118,13 @@ class ConflictError(APIStatusError):
     """409: the request conflicts with the resource's current state."""
 
 
+class IdempotencyInProgressError(ConflictError):
+    """409 IDEMPOTENCY_IN_PROGRESS: an earlier attempt with the same Idempotency-Key is still
+    running on the server; retried after its Retry-After, when the stored answer is replayed."""
+
+    retryable = True
+
+
 class RequestTimeoutError(APIStatusError):
     """408: the server gave up waiting for the request; retried."""
 
@@ -154,7 +161,7 @@ _BY_STATUS: dict[int, type[APIStatusError]] = {
 
 
 def error_class(status_code: int, code: str | None) -> type[APIStatusError]:
-    """Pick the class for a response: the status decides, the code refines 403 and 429."""
+    """Pick the class for a response: the status decides, the code refines 403, 409 and 429."""
     if status_code == 429:
         # Only an explicit QUOTA_EXCEEDED is terminal; any other 429 is a rate limit.
         return QuotaExceededError if code == "QUOTA_EXCEEDED" else RateLimitExceededError
@@ -162,6 +169,8 @@ def error_class(status_code: int, code: str | None) -> type[APIStatusError]:
         return (
             PlanUpgradeRequiredError if code == "PLAN_UPGRADE_REQUIRED" else PermissionDeniedError
         )
+    if status_code == 409 and code == "IDEMPOTENCY_IN_PROGRESS":
+        return IdempotencyInProgressError
     if status_code >= 500:
         return ServerError
     return _BY_STATUS.get(status_code, APIStatusError)
