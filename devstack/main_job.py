@@ -3,16 +3,21 @@
 Starts flexorch-local and the moto S3 server on free ports, creates an account and the export
 bucket, runs `ingest` over samples/documents with Prefect's embedded SQLite API (no Prefect
 server to run), prints where the Parquet landed and the summary, and stops what it started.
-Each run starts from a clean work folder, so running it twice in a row works the same way.
+flexorch-local's data, the account and the run ledger are kept in the work folder, so a
+second run resumes like a nightly run does: it uploads nothing new and spends no credit.
+`--fresh` starts from an empty work folder instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
 from pathlib import Path
+
+import httpx
 
 from devstack.stack import LocalStack
 
@@ -33,9 +38,29 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--work-dir",
         type=Path,
         default=DEFAULT_WORK_DIR,
-        help="where server data and logs go; emptied at the start of each run",
+        help="where server data, the account, the ledger and logs are kept between runs",
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="empty the work folder first: a new account, no ledger, everything processed again",
     )
     return parser.parse_args(argv)
+
+
+def _account_key(stack: LocalStack, plan: str) -> str:
+    """The plan's account from an earlier run when flexorch-local still knows it, else a new one."""
+    saved = stack.work_dir / f"account-{plan}.json"
+    if saved.exists():
+        key = str(json.loads(saved.read_text())["api_key"])
+        if httpx.get(f"{stack.flexorch_url}/usage", headers={"X-API-KEY": key}).status_code == 200:
+            return key
+    key = stack.create_account(plan)
+    # Owner-only: it is a (local) API key.
+    fd = os.open(saved, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump({"plan": plan, "api_key": key}, out)
+    return key
 
 
 def _use_embedded_prefect(work_dir: Path) -> None:
@@ -52,15 +77,15 @@ def _use_embedded_prefect(work_dir: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     work_dir = args.work_dir.resolve()
-    if work_dir.exists():
+    if args.fresh and work_dir.exists():
         shutil.rmtree(work_dir)
-    work_dir.mkdir(parents=True)
+    work_dir.mkdir(parents=True, exist_ok=True)
     _use_embedded_prefect(work_dir)
 
     print(f"main-job: starting flexorch-local and the S3 server (logs in {work_dir / 'logs'})")
     with LocalStack(work_dir, prefect_server=False) as stack:
         os.environ.update(stack.s3_env())
-        api_key = stack.create_account(args.plan)
+        api_key = _account_key(stack, args.plan)
         stack.create_bucket(EXPORT_BUCKET)
         print(f"main-job: flexorch-local at {stack.flexorch_url}, S3 at {stack.s3_endpoint_url}")
         print(f"main-job: {args.plan} account created; running the ingest flow")
@@ -73,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             api_key=api_key,
             s3_endpoint_url=stack.s3_endpoint_url,
             bucket=EXPORT_BUCKET,
+            ledger_path=work_dir / f"ledger-{args.plan}.json",
         )
     print("main-job: servers stopped")
     return 0 if summary is not None else 1

@@ -14,7 +14,11 @@ DATASET = "sample-documents"
 
 
 def run_main_job(
-    flexorch_url: str, api_key: str, s3_endpoint_url: str, bucket: str
+    flexorch_url: str,
+    api_key: str,
+    s3_endpoint_url: str,
+    bucket: str,
+    ledger_path: Path | None = None,
 ) -> IngestSummary:
     # Credentials reach the flow through FLEXORCH_* like in production: never as parameters,
     # which Prefect would store with the run.
@@ -24,6 +28,8 @@ def run_main_job(
         source=LocalSource(path=str(SAMPLES)),
         dataset_name=DATASET,
         export=ExportTarget(bucket=bucket, prefix="exports", endpoint_url=s3_endpoint_url),
+        # A local ledger outlives the in-memory S3 server, so a second main job resumes.
+        ledger_path=str(ledger_path) if ledger_path else None,
     )
     summary = ingest(params)
     if summary.export is not None:
@@ -31,7 +37,8 @@ def run_main_job(
         print(f"Manifest: s3://{summary.export.bucket}/{summary.export.manifest_key}")
     print(summary.render_text())
     print()
+    # Skipped documents are counted in the table; the ones needing a person are listed.
     for doc in summary.documents:
-        if doc.outcome != "processed":
+        if doc.outcome in ("quarantined", "deferred"):
             print(f"{doc.outcome:<12} {doc.key}: {doc.reason}")
     return summary
