@@ -18,8 +18,9 @@ from flexorch_local.services import idempotency
 from flexorch_local.services.context import Context
 
 HEADER = "idempotency-key"
-# Login and refresh answers are tokens: never kept at rest.
-EXEMPT_PREFIX = "/v1/auth/"
+# Answers that carry a credential are never kept at rest: login and refresh return tokens,
+# and a webhook created without a secret returns the generated one.
+EXEMPT_PREFIXES = ("/v1/auth/", "/v1/webhooks")
 # How long a retry waits for a first attempt that is still running before answering 409.
 WAIT_FOR_FIRST_SECONDS = 30.0
 
@@ -58,7 +59,7 @@ class IdempotencyMiddleware:
         headers = Headers(scope=scope)
         path: str = scope["path"]
         key = headers.get(HEADER)
-        if key is None or not path.startswith("/v1/") or path.startswith(EXEMPT_PREFIX):
+        if key is None or not path.startswith("/v1/") or path.startswith(EXEMPT_PREFIXES):
             await self.app(scope, receive, send)
             return
         tenant_id = await asyncio.to_thread(self._tenant_id, headers)

@@ -169,8 +169,10 @@ def fetch(
 ) -> tuple[list[IncomingFile], list[dict[str, str]]]:
     """Download the named objects; one over the plan limit is marked, never read whole.
 
-    An object that cannot be read is rejected by itself, so one bad key does not sink the
-    others the caller named."""
+    A key the bucket does not hold is rejected by itself, so one bad key does not sink the
+    others the caller named. Any other failure (access denied, throttling, timeouts) may pass:
+    the whole request fails with CONNECTOR_UNAVAILABLE (502) so the caller retries it later
+    instead of recording the documents as refused for good."""
     row = load(ctx, tenant_id, connector_id)
     _require_s3(row)
     client, config = _s3(ctx, row)
@@ -183,12 +185,12 @@ def fetch(
             if size <= max_bytes:
                 client.download_fileobj(config["bucket"], key, spool)
         except ClientError as exc:
-            rejected.append(documents.reject(key, "NOT_FOUND", f"object not readable: {exc}"))
-            continue
+            if _is_missing(exc):
+                rejected.append(documents.reject(key, "NOT_FOUND", f"no such object: {key}"))
+                continue
+            raise ApiError(502, "CONNECTOR_UNAVAILABLE", f"cannot read {key}: {exc}") from exc
         except BotoCoreError as exc:
-            reason = f"cannot reach the bucket: {exc}"
-            rejected.append(documents.reject(key, "CONNECTOR_UNAVAILABLE", reason))
-            continue
+            raise ApiError(502, "CONNECTOR_UNAVAILABLE", f"cannot reach the bucket: {exc}") from exc
         # Named by the whole key: the caller matches the answer's entries to the keys it sent.
         files.append(IncomingFile(key, spool, size, too_large=size > max_bytes))
     ctx.db.update("connectors", connector_id, {"last_used_at": now_iso()})
@@ -251,3 +253,8 @@ def export_dataset(
         format=fmt,
     )
     return {"s3_key": key, "size_bytes": size, "bucket": config["bucket"], "format": fmt}
+
+
+def _is_missing(exc: ClientError) -> bool:
+    code = str(exc.response.get("Error", {}).get("Code", ""))
+    return code in {"404", "NoSuchKey", "NotFound"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -116,6 +117,12 @@ def _duplicate_view(ctx: Context, job: dict[str, Any], filename: str) -> dict[st
     }
 
 
+# Uploads run in the threadpool: the duplicate check and the job creation that follows must
+# be one step, or two requests carrying the same file both miss each other and both pay.
+# flexorch-local is one process, so a process lock is enough.
+_ACCEPT_LOCK = threading.Lock()
+
+
 def accept_files(
     ctx: Context,
     tenant: Tenant,
@@ -127,7 +134,19 @@ def accept_files(
     rejected: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """`rejected`: files already refused before they could be read (connector objects)."""
-    rejected = list(rejected or [])
+    with _ACCEPT_LOCK:
+        return _accept(ctx, tenant, files, locale, pipeline_config, source, list(rejected or []))
+
+
+def _accept(
+    ctx: Context,
+    tenant: Tenant,
+    files: list[IncomingFile],
+    locale: str,
+    pipeline_config: str | dict[str, Any] | None,
+    source: str,
+    rejected: list[dict[str, str]],
+) -> dict[str, Any]:
     if not files and not rejected:
         raise bad_request("send at least one file in the multipart field 'files'", "MISSING_INPUT")
     engine, cost = parse_pipeline_config(pipeline_config)

@@ -180,6 +180,19 @@ def test_connector_ingest_rejects_an_unreadable_key_and_accepts_the_rest(
     assert "in/nope-1.pdf" in every.json()["error"]["message"]
 
 
+def test_an_unreachable_bucket_fails_the_request_instead_of_rejecting_keys(
+    api: httpx.Client, bucket: str
+) -> None:
+    """A timeout or refused connection may pass: the keys must not come back as refused for
+    good (a pipeline would quarantine them), but the request must fail so it is retried."""
+    con = _connector(api, f"http://127.0.0.1:{free_port()}", bucket)
+    answer = api.post(
+        "/data-process/async",
+        json={"source": {"connector_id": con["id"], "keys": ["in/purchase_order_PO-55120.html"]}},
+    )
+    assert answer.status_code == 502 and error_code(answer) == "CONNECTOR_UNAVAILABLE"
+
+
 @pytest.mark.parametrize(
     ("ctype", "config"),
     [

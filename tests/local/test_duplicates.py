@@ -54,3 +54,26 @@ def test_connector_duplicate_carries_the_key(server: LocalServer, s3_endpoint: s
         assert [j["filename"] for j in answer["jobs"]] == ["in/one.txt", "in/copy.txt"]
         assert answer["jobs"][1]["is_duplicate"] is True
         assert answer["jobs"][1]["existing_job_id"] == answer["jobs"][0]["job_id"]
+
+
+def test_the_same_file_in_concurrent_requests_is_charged_once(server: LocalServer) -> None:
+    """Uploads run in the threadpool: parallel requests with the same content must still see
+    each other, so exactly one document is created and one credit is spent."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    key = server.account("starter")
+    content = b"the same scan sent by two nightly runs at once\n" * 2000
+
+    def send(i: int) -> dict[str, Any]:
+        with server.client(key) as client:
+            return dict(data(upload(client, (f"copy-{i}.txt", content)))["jobs"][0])
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        entries = list(pool.map(send, range(6)))
+    originals = [e for e in entries if not e["is_duplicate"]]
+    assert len(originals) == 1
+    assert {e.get("existing_document_id") for e in entries if e["is_duplicate"]} == {
+        originals[0]["document_id"]
+    }
+    with server.client(key) as client:
+        assert _credits_used(client) == 1

@@ -93,3 +93,16 @@ def test_keys_are_per_tenant(server: LocalServer) -> None:
 def upload_with(client: httpx.Client, headers: dict[str, str]) -> httpx.Response:
     files = [("files", ("k.txt", f"text {uuid.uuid4().hex}".encode()))]
     return client.post("/data-process/async", files=files, headers=headers)
+
+
+def test_webhook_answers_are_never_kept(server: LocalServer) -> None:
+    """A webhook created without a secret answers with the generated one: that answer must not
+    sit in the idempotency store, so a replay cannot hand the secret out again."""
+    with server.client(server.account("pro")) as client:
+        body = {"url": "http://127.0.0.1:9/hook", "events": ["job.completed"]}
+        headers = {"Idempotency-Key": "webhook-once"}
+        first = client.post("/webhooks", json=body, headers=headers)
+        again = client.post("/webhooks", json=body, headers=headers)
+        assert first.status_code == again.status_code == 201, first.text
+        assert "idempotent-replayed" not in again.headers
+        assert data(first)["id"] != data(again)["id"]
