@@ -177,7 +177,20 @@ def error_class(status_code: int, code: str | None) -> type[APIStatusError]:
 
 
 REDACTED = "***"
-_SECRET_NAME_PARTS = ("api_key", "apikey", "password", "passwd", "secret", "token")
+_SECRET_NAME_PARTS = (
+    "api_key",
+    "apikey",
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    # connector credentials: azure_blob account_key / connection_string, gcs service accounts
+    "account_key",
+    "connection_string",
+    "credential",
+    "private_key",
+    "service_account",
+)
 
 
 def is_secret_name(name: object) -> bool:

@@ -217,6 +217,11 @@ def test_a_422_keeps_what_is_not_a_credential(
         "secret_access_key",
         "webhook_secret",
         "X-API-KEY",
+        "account_key",
+        "connection_string",
+        "credentials_json",
+        "service_account_json",
+        "private_key",
     ],
 )
 def test_credential_named_fields_are_scrubbed_wherever_they_nest(name: str) -> None:
