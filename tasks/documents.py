@@ -278,8 +278,10 @@ def reprocess_failed(
         try:
             ref = client.documents.reprocess(entry.document_id or "", pipeline_config=config)
         except QuotaExceededError:
-            reason = f"{entry.reason}; reprocess not started: FlexOrch answered QUOTA_EXCEEDED"
-            out.deferred = [ledger.update(e.sha256, reason=reason) for e in failed[i:]]
+            note = "reprocess not started: FlexOrch answered QUOTA_EXCEEDED"
+            out.deferred = [
+                ledger.update(e.sha256, reason=f"{e.reason}; {note}") for e in failed[i:]
+            ]
             save(ledger)
             return out
         except (NotFoundError, BadRequestError) as exc:

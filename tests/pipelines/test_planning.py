@@ -545,7 +545,7 @@ def failed_ledger(*names: str) -> tuple[Ledger, list[LedgerEntry]]:
                 filename=name,
                 state="failed",
                 document_id=f"doc_{name}",
-                reason="job failed: OCR failed",
+                reason=f"job failed: {name} could not be read",
             )
         )
     return ledger, list(ledger.entries.values())
@@ -571,8 +571,8 @@ def test_reprocess_saves_each_new_job_and_keeps_refused_documents_failed_with_th
     assert saved[0]["h-a"] == "job_a2" and len(saved) == 3  # a crash after a loses nothing
     gone = ledger.get("h-gone")
     assert gone.state == "failed" and not gone.reprocessed
-    assert (
-        gone.reason == "job failed: OCR failed; reprocess refused: 404 NOT_FOUND: no such document"
+    assert gone.reason == (
+        "job failed: gone could not be read; reprocess refused: 404 NOT_FOUND: no such document"
     )
     assert ledger.get("h-b").state == "submitted" and ledger.get("h-b").reprocessed
 
@@ -583,7 +583,11 @@ def test_quota_exceeded_leaves_the_rest_unreprocessed():
     out = reprocess_failed(client, ledger, failed, "deterministic", lambda _: None)
     assert len(client.calls) == 2
     assert [e.key for e in out.started] == ["a"] and [e.key for e in out.deferred] == ["b", "c"]
-    assert all("QUOTA_EXCEEDED" in ledger.get(f"h-{n}").reason for n in "bc")
+    for n in "bc":  # each keeps its own failure reason, with the quota note added
+        reason = ledger.get(f"h-{n}").reason
+        assert (
+            reason.startswith(f"job failed: {n} could not be read;") and "QUOTA_EXCEEDED" in reason
+        )
     assert ledger.get("h-c").state == "failed"
 
 
