@@ -48,13 +48,22 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _ledger_path(work_dir: Path, plan: str) -> Path:
+    return work_dir / f"ledger-{plan}.json"
+
+
 def _account_key(stack: LocalStack, plan: str) -> str:
     """The plan's account from an earlier run when flexorch-local still knows it, else a new one."""
     saved = stack.work_dir / f"account-{plan}.json"
     if saved.exists():
         key = str(json.loads(saved.read_text())["api_key"])
-        if httpx.get(f"{stack.flexorch_url}/usage", headers={"X-API-KEY": key}).status_code == 200:
+        answer = httpx.get(f"{stack.flexorch_url}/usage", headers={"X-API-KEY": key}, timeout=30)
+        if answer.status_code == 200:
             return key
+        if answer.status_code != 401:
+            answer.raise_for_status()
+    # A new account knows none of the old ledger's jobs: start that ledger afresh too.
+    _ledger_path(stack.work_dir, plan).unlink(missing_ok=True)
     key = stack.create_account(plan)
     # Owner-only: it is a (local) API key.
     fd = os.open(saved, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -98,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             api_key=api_key,
             s3_endpoint_url=stack.s3_endpoint_url,
             bucket=EXPORT_BUCKET,
-            ledger_path=work_dir / f"ledger-{args.plan}.json",
+            ledger_path=_ledger_path(work_dir, args.plan),
         )
     print("main-job: servers stopped")
     return 0 if summary is not None else 1

@@ -31,6 +31,7 @@ def _metric(output: str, name: str) -> str:
 
 
 @pytest.mark.e2e
+@pytest.mark.timeout(900)  # two whole runs, each starting its servers and Prefect
 def test_main_job_exports_parquet_then_a_second_run_spends_nothing(tmp_path: Path) -> None:
     first = _main_job(tmp_path, "--plan", "starter", "--fresh")
     assert re.search(
