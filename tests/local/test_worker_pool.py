@@ -31,12 +31,14 @@ def _counts(client: httpx.Client) -> tuple[int, int]:
 
 
 def test_scale_down_is_exact_even_with_a_backlog(own_server: LocalServer) -> None:
-    own_server.knobs(processing_delay=1.2, workers=2)
+    # Jobs long enough that the resize below lands while the first two still run, even on a
+    # loaded two-core CI machine.
+    own_server.knobs(processing_delay=3.0, workers=2)
     try:
         with own_server.client(own_server.account("pro", rpm=10_000)) as client:
             ids = _upload_many(client, 4)
             own_server.knobs(workers=1)
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60
             while _counts(client)[1] < 2 and time.monotonic() < deadline:
                 time.sleep(0.05)
             most = 0
@@ -61,7 +63,7 @@ def test_index_requested_twice_is_queued_once(own_server: LocalServer) -> None:
         job = wait_job(client, _upload_many(client, 1)[0])
         ds = data(client.post("/datasets", json={"name": "twice", "job_ids": [job["job_id"]]}))
         # The only worker is kept busy, so the first index request is still queued.
-        own_server.knobs(processing_delay=2.0, workers=1)
+        own_server.knobs(processing_delay=3.0, workers=1)
         try:
             time.sleep(0.6)  # an idle worker notices the smaller pool within 0.2 s
             _upload_many(client, 1)
