@@ -49,6 +49,7 @@ class _Base:
         email: str | None,
         password: str | SecretStr | None,
         rpm: int | None,
+        rate_window_seconds: float | None,
         throttle: Throttle | None,
         max_retries: int | None,
         timeout: float | None,
@@ -65,6 +66,7 @@ class _Base:
             "base_url": base_url or base.base_url,
             "email": email or base.email,
             "rpm": base.rpm if rpm is None else rpm,
+            "rate_window_seconds": rate_window_seconds or base.rate_window_seconds,
             "max_retries": base.max_retries if max_retries is None else max_retries,
             "timeout": base.timeout if timeout is None else timeout,
         }
@@ -95,7 +97,7 @@ class _Base:
             )
 
         if throttle is None and config.rpm:
-            throttle = make(config.rpm)
+            throttle = make(config.rpm, config.rate_window_seconds)
         self._policy = _Policy(
             base_url=config.base_url,
             max_retries=config.max_retries,
@@ -141,6 +143,9 @@ class FlexOrchClient(_Base):
             it) are read once from `/usage/rate-limits` before the first request;
             if that lookup fails, requests go unthrottled and a later request asks
             again, at most once per minute.
+        rate_window_seconds: the window a given `rpm` is counted over (default 60),
+            for servers that report another one. Clients given the same key, rpm
+            and window share one process-wide throttle.
         throttle: a ready throttle (e.g. one shared between processes) instead of rpm.
         max_retries: retries after the first attempt for transient failures (default 4).
         timeout: seconds per HTTP request (default 30).
@@ -159,6 +164,7 @@ class FlexOrchClient(_Base):
         email: str | None = None,
         password: str | SecretStr | None = None,
         rpm: int | None = None,
+        rate_window_seconds: float | None = None,
         throttle: Throttle | None = None,
         max_retries: int | None = None,
         timeout: float | None = None,
@@ -174,6 +180,7 @@ class FlexOrchClient(_Base):
             email=email,
             password=password,
             rpm=rpm,
+            rate_window_seconds=rate_window_seconds,
             throttle=throttle,
             max_retries=max_retries,
             timeout=timeout,
@@ -230,6 +237,7 @@ class AsyncFlexOrchClient(_Base):
         email: str | None = None,
         password: str | SecretStr | None = None,
         rpm: int | None = None,
+        rate_window_seconds: float | None = None,
         throttle: Throttle | None = None,
         max_retries: int | None = None,
         timeout: float | None = None,
@@ -245,6 +253,7 @@ class AsyncFlexOrchClient(_Base):
             email=email,
             password=password,
             rpm=rpm,
+            rate_window_seconds=rate_window_seconds,
             throttle=throttle,
             max_retries=max_retries,
             timeout=timeout,

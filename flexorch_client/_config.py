@@ -25,5 +25,7 @@ class ClientSettings(BaseSettings):
     password: SecretStr | None = None
     # 0 turns client-side throttling off without asking the server for the limit.
     rpm: int | None = Field(default=None, ge=0)
+    # The window `rpm` is counted over when given by hand (learned limits bring their own).
+    rate_window_seconds: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
     timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)

@@ -56,7 +56,6 @@ class OpContext:
     clock: Callable[[], float] = time.monotonic
     export_route: str | None = None
     jobs_list_supported: bool | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def single(call: Call, parse: Callable[[Any], T]) -> Op[T]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from flexorch_client import FlexOrchClient, SlidingWindowThrottle
+from flexorch_client import FlexOrchClient
 
 
 class FlexOrchSettings(BaseSettings):
@@ -43,12 +43,11 @@ def build_client(
     the server counts it over must come too: an rpm spread over 60 s against a server that
     counts per 10 s sends six times too few requests (or, the other way round, meets 429s).
     """
-    throttle = None
-    if rpm:
-        throttle = SlidingWindowThrottle(rpm, window_seconds=window_seconds or 60.0)
+    # The client shares one process-wide throttle per key, rpm and window: the probe client
+    # that learned the limit during preflight and this one count against the same budget.
     return FlexOrchClient(
         api_key=settings.resolve_api_key().get_secret_value(),
         base_url=settings.base_url,
-        rpm=rpm if throttle is None else None,
-        throttle=throttle,
+        rpm=rpm,
+        rate_window_seconds=window_seconds,
     )

@@ -310,3 +310,16 @@ async def test_async_client_retries_a_failed_limit_lookup_too(
             fake_time.now += 60
     assert lookups.call_count == 3
     assert isinstance(client.throttle, SlidingWindowThrottle)
+
+
+def test_clients_given_the_same_key_rpm_and_window_share_one_throttle() -> None:
+    url = "http://127.0.0.1:9/v1"
+    with (
+        FlexOrchClient("dfx_share", base_url=url, rpm=7, rate_window_seconds=10) as first,
+        FlexOrchClient("dfx_share", base_url=url, rpm=7, rate_window_seconds=10) as second,
+        FlexOrchClient("dfx_other", base_url=url, rpm=7, rate_window_seconds=10) as other,
+    ):
+        assert isinstance(first.throttle, SlidingWindowThrottle)
+        assert (first.throttle.rpm, first.throttle.window_seconds) == (7, 10)
+        assert first.throttle is second.throttle
+        assert other.throttle is not first.throttle
